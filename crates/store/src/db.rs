@@ -1,0 +1,189 @@
+//! Running database work from async handlers: a unit of work is one closure, run on
+//! actix's blocking pool, inside one transaction. Diesel errors become API errors
+//! here, in one place: a missing row is 404, a unique violation 409, a lost or
+//! unreachable database 503, anything else a logged 500.
+
+use diesel::Connection;
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use kernel::{ApiError, ErrorCode};
+
+use crate::conn::{AnyConnection, Backend, DatabaseUrl};
+use crate::pool::{ConnectError, Pool, PoolOptions, connect};
+
+/// The application's handle on its database.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    url: DatabaseUrl,
+}
+
+impl Db {
+    pub fn connect(url: DatabaseUrl, opts: &PoolOptions) -> Result<Db, ConnectError> {
+        let pool = connect(url.clone(), opts)?;
+        Ok(Db { pool, url })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.url.backend()
+    }
+
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// Readiness: a connection can be had within `wait`, answers a query, the
+    /// SQLite file is still where it was opened (a deleted or unmounted file
+    /// leaves open connections writing to nowhere), and no migration is pending.
+    pub async fn check_ready(&self, wait: std::time::Duration) -> Result<(), ApiError> {
+        let pool = self.pool.clone();
+        let file = self.url.sqlite_path().map(std::path::Path::to_path_buf);
+        actix_web::web::block(move || {
+            if let Some(path) = &file {
+                std::fs::metadata(path).map_err(|e| {
+                    ApiError::unavailable(e).with_extra("check", "database_file".into())
+                })?;
+            }
+            let mut conn = pool.get_timeout(wait).map_err(ApiError::unavailable)?;
+            diesel::connection::SimpleConnection::batch_execute(&mut *conn, "SELECT 1")
+                .map_err(ApiError::unavailable)?;
+            let pending =
+                crate::migrate::pending_count(&mut conn).map_err(ApiError::unavailable)?;
+            if pending > 0 {
+                return Err(ApiError::new(
+                    ErrorCode::NotReady,
+                    format!("{pending} migrations are not applied"),
+                )
+                .with_retry_after(5));
+            }
+            Ok(())
+        })
+        .await
+        .map_err(ApiError::internal)?
+    }
+
+    /// Runs `f` with a connection on the blocking pool, keeping the caller's span.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let span = tracing::Span::current();
+        actix_web::web::block(move || {
+            let _guard = span.enter();
+            let mut conn = pool.get().map_err(ApiError::unavailable)?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(ApiError::internal)?
+    }
+
+    /// Runs `f` inside one write transaction: committed when it returns `Ok`,
+    /// rolled back when it returns `Err`.
+    pub async fn tx<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run(move |conn| transaction(conn, f)).await
+    }
+}
+
+type MultiTm = <AnyConnection as Connection>::TransactionManager;
+
+/// A write transaction. On SQLite the outermost one starts with `BEGIN IMMEDIATE`,
+/// taking the write lock up front: a deferred transaction that reads and then
+/// writes can fail with SQLITE_BUSY at once when another writer got in between,
+/// where an immediate one waits its turn under the busy timeout. Nested calls
+/// become savepoints, through diesel's own transaction manager.
+pub fn transaction<T, E, F>(conn: &mut AnyConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+    E: From<ApiError>,
+{
+    let depth = MultiTm::transaction_manager_status_mut(conn)
+        .transaction_depth()
+        .map_err(db_error)?
+        .map_or(0, |d| d.get());
+    match conn {
+        AnyConnection::Sqlite(lite) if depth == 0 => {
+            AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN IMMEDIATE")
+                .map_err(db_error)?
+        }
+        _ => MultiTm::begin_transaction(conn).map_err(db_error)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            MultiTm::commit_transaction(conn).map_err(db_error)?;
+            Ok(value)
+        }
+        Err(err) => {
+            if let Err(rollback) = MultiTm::rollback_transaction(conn) {
+                tracing::error!(error = %rollback, "rollback failed");
+            }
+            Err(err)
+        }
+    }
+}
+
+/// Maps a diesel error to what the client should see.
+pub fn db_error(err: DieselError) -> ApiError {
+    match &err {
+        DieselError::NotFound => ApiError::new(ErrorCode::NotFound, "record not found"),
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+            let constraint = info.constraint_name().unwrap_or("a unique key").to_owned();
+            ApiError::new(
+                ErrorCode::Duplicate,
+                "a record with the same unique key already exists",
+            )
+            .with_extra("constraint", constraint.into())
+            .with_cause(err)
+        }
+        DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => ApiError::new(
+            ErrorCode::ValidationFailed,
+            "a referenced record does not exist",
+        )
+        .with_cause(err),
+        DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => ApiError::new(
+            ErrorCode::Conflict,
+            "a concurrent change won; retry the request",
+        )
+        .with_cause(err)
+        .with_retry_after(1),
+        DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
+        | DieselError::BrokenTransactionManager => ApiError::unavailable(err),
+        DieselError::DatabaseError(_, info) if is_busy(info.message()) => {
+            ApiError::unavailable(err)
+        }
+        _ => ApiError::internal(err),
+    }
+}
+
+fn is_busy(message: &str) -> bool {
+    message.contains("database is locked") || message.contains("database is busy")
+}
+
+/// `.api()` on a diesel result: the error mapped by [`db_error`].
+pub trait DbResultExt<T> {
+    fn api(self) -> Result<T, ApiError>;
+    /// Like `api`, with a 404 that names the record.
+    fn found(self, what: &str) -> Result<T, ApiError>;
+}
+
+impl<T> DbResultExt<T> for Result<T, DieselError> {
+    fn api(self) -> Result<T, ApiError> {
+        self.map_err(db_error)
+    }
+
+    fn found(self, what: &str) -> Result<T, ApiError> {
+        self.map_err(|e| match e {
+            DieselError::NotFound => ApiError::not_found(what),
+            other => db_error(other),
+        })
+    }
+}

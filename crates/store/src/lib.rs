@@ -1,0 +1,15 @@
+//! Storage for every domain: one diesel code path over SQLite (the embedded
+//! default) and PostgreSQL (production). It owns the portable schema, the
+//! connection type and pool, embedded migrations for both backends, and the
+//! transaction helper every unit of work runs in. It knows nothing of HTTP
+//! handlers; it speaks `kernel::ApiError` so services can use `?` throughout.
+
+pub mod conn;
+pub mod db;
+pub mod migrate;
+pub mod pool;
+pub mod schema;
+
+pub use conn::{AnyConnection, Backend, DatabaseUrl};
+pub use db::{Db, DbResultExt, db_error, transaction};
+pub use pool::{ConnectError, PoolOptions};
