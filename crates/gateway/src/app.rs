@@ -108,10 +108,29 @@ pub fn build_app(
         InitError = (),
     >,
 > {
+    build_app_with(state, |_| {})
+}
+
+/// `build_app` with extra routes mounted beside the real ones, behind the same
+/// middleware. Tests use it to mount handlers that exist only in tests (a document
+/// type, an echo of the validated-JSON extractor).
+pub fn build_app_with(
+    state: AppState,
+    extra: fn(&mut ServiceConfig),
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
     let (app, api) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(api_routes)
+        .configure(extra)
         .split_for_parts();
     let routes = web::Data::new(RouteTable::from_openapi(&api));
     let config = state.config.clone();

@@ -10,5 +10,5 @@ pub mod metrics;
 pub mod middleware;
 pub mod ops;
 
-pub use app::{AppState, build_app, openapi, openapi_json};
+pub use app::{AppState, build_app, build_app_with, openapi, openapi_json};
 pub use config::Config;

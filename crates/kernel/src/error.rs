@@ -275,8 +275,12 @@ pub struct Problem {
 
 type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
 
-/// The error every handler and service returns.
-pub struct ApiError {
+/// The error every handler and service returns. Boxed, so a `Result` carrying it
+/// stays one pointer wide on the happy path.
+pub struct ApiError(Box<ApiErrorParts>);
+
+/// What an `ApiError` holds; reached through `Deref` (`err.code`, `err.errors`).
+pub struct ApiErrorParts {
     pub code: ErrorCode,
     pub detail: Cow<'static, str>,
     pub errors: Vec<FieldError>,
@@ -291,7 +295,7 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(code: ErrorCode, detail: impl Into<Cow<'static, str>>) -> Self {
-        ApiError {
+        ApiError(Box::new(ApiErrorParts {
             code,
             detail: detail.into(),
             errors: Vec::new(),
@@ -299,7 +303,7 @@ impl ApiError {
             allow: None,
             extra: None,
             cause: None,
-        }
+        }))
     }
 
     pub fn bad_request(detail: impl Into<Cow<'static, str>>) -> Self {
@@ -456,6 +460,19 @@ impl ApiError {
             }
         }
         serde_json::to_vec(&value).unwrap_or_default()
+    }
+}
+
+impl std::ops::Deref for ApiError {
+    type Target = ApiErrorParts;
+    fn deref(&self) -> &ApiErrorParts {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ApiError {
+    fn deref_mut(&mut self) -> &mut ApiErrorParts {
+        &mut self.0
     }
 }
 

@@ -45,7 +45,7 @@ impl Default for Currency {
 impl TryFrom<String> for Currency {
     type Error = String;
     fn try_from(s: String) -> Result<Self, String> {
-        Currency::parse(&s).map_err(|e| e.detail.into_owned())
+        Currency::parse(&s).map_err(|e| e.detail.to_string())
     }
 }
 
@@ -103,7 +103,7 @@ impl fmt::Display for Money {
         let major = (abs / 100).to_string();
         let mut grouped = String::new();
         for (i, ch) in major.chars().enumerate() {
-            if i > 0 && (major.len() - i) % 3 == 0 {
+            if i > 0 && (major.len() - i).is_multiple_of(3) {
                 grouped.push(',');
             }
             grouped.push(ch);
