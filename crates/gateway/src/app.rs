@@ -10,20 +10,24 @@ use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpResponse, web};
+use kernel::principal::Resolver;
 use kernel::responses::{
     BadRequest, Conflict, Forbidden, InternalError, NotFound, PayloadTooLarge, PreconditionFailed,
     PreconditionRequired, ServiceUnavailable, TooManyRequests, Unauthorized, UnprocessableEntity,
     UnsupportedMediaType,
 };
 use kernel::{ErrorCode, FieldError, Problem};
+use org::{DbResolver, OrgSettings, TokenSettings};
 use store::Db;
-use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::Config;
 use crate::fallback::{RouteTable, no_route};
+use crate::idempotency::idempotency;
 use crate::metrics::Metrics;
 use crate::middleware::request_context;
 use crate::ops;
@@ -34,15 +38,46 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub metrics: Arc<Metrics>,
+    pub org: OrgSettings,
 }
 
 impl AppState {
     pub fn new(db: Db, config: Config) -> Self {
+        let secret = match &config.jwt_secret {
+            Some(s) => s.expose().as_bytes().to_vec(),
+            None => {
+                tracing::warn!(
+                    "BRANCHLINE_JWT_SECRET is not set: using a random signing key; tokens end with this process"
+                );
+                TokenSettings::random_secret()
+            }
+        };
+        let tokens = TokenSettings::new(secret, config.access_token_ttl, config.refresh_token_ttl);
         AppState {
             db,
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
+            org: OrgSettings::new(tokens),
         }
+    }
+}
+
+/// Declares bearer-token authentication in the spec.
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("An access token from POST /api/v1/auth/login"))
+                    .build(),
+            ),
+        );
     }
 }
 
@@ -64,7 +99,11 @@ impl AppState {
             TooManyRequests, InternalError, ServiceUnavailable
         )
     ),
+    modifiers(&BearerAuth),
     tags(
+        (name = "auth", description = "Sign-in, tokens, the caller's own profile"),
+        (name = "org", description = "Regions, offices, departments, users and role assignments"),
+        (name = "audit", description = "The audit trail of every write"),
         (name = "operations", description = "Liveness, readiness and metrics"),
     )
 )]
@@ -73,6 +112,7 @@ struct ApiDoc;
 /// Every documented route, registered through utoipa so the spec sees each one.
 fn api_routes(cfg: &mut ServiceConfig) {
     ops::configure(cfg);
+    cfg.service(utoipa_actix_web::scope("/api/v1").configure(org::configure));
 }
 
 /// The OpenAPI document, without a database or a server.
@@ -135,7 +175,14 @@ pub fn build_app_with(
     let routes = web::Data::new(RouteTable::from_openapi(&api));
     let config = state.config.clone();
 
-    app.app_data(web::Data::new(state))
+    let resolver: Resolver = Arc::new(DbResolver {
+        db: state.db.clone(),
+        tokens: state.org.tokens.clone(),
+    });
+    app.app_data(web::Data::new(resolver))
+        .app_data(web::Data::new(state.db.clone()))
+        .app_data(web::Data::new(state.org.clone()))
+        .app_data(web::Data::new(state))
         .app_data(routes)
         .app_data(web::PayloadConfig::new(config.body_limit))
         .app_data(kernel::extract::json_config(config.body_limit))
@@ -151,6 +198,7 @@ pub fn build_app_with(
             }),
         )
         .default_service(web::to(no_route))
+        .wrap(from_fn(idempotency))
         .wrap(
             DefaultHeaders::new()
                 .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))

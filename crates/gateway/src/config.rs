@@ -36,6 +36,27 @@ pub struct Config {
     pub log_filter: String,
     /// HTTP worker threads; defaults to the number of cores.
     pub workers: Option<usize>,
+    /// The access-token signing key (at least 32 bytes). Unset: a random key per
+    /// process, so tokens do not survive a restart or work across replicas.
+    pub jwt_secret: Option<Secret>,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+}
+
+/// A secret string whose `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
 }
 
 /// Every setting, each with its environment variable, in one table: the README's
@@ -74,6 +95,21 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
         "tracing filter, e.g. `info`",
     ),
     ("workers", "BRANCHLINE_WORKERS", "HTTP worker threads"),
+    (
+        "jwt_secret",
+        "BRANCHLINE_JWT_SECRET",
+        "access-token signing key, at least 32 bytes",
+    ),
+    (
+        "access_token_ttl_secs",
+        "BRANCHLINE_ACCESS_TOKEN_TTL_SECS",
+        "access-token lifetime",
+    ),
+    (
+        "refresh_token_ttl_secs",
+        "BRANCHLINE_REFRESH_TOKEN_TTL_SECS",
+        "refresh-token lifetime",
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -105,6 +141,9 @@ struct FileConfig {
     log_format: Option<String>,
     log_filter: Option<String>,
     workers: Option<usize>,
+    jwt_secret: Option<String>,
+    access_token_ttl_secs: Option<u64>,
+    refresh_token_ttl_secs: Option<u64>,
 }
 
 impl Config {
@@ -215,7 +254,27 @@ impl Config {
             Some(v) => Some(num("BRANCHLINE_WORKERS", v)?),
             None => file_cfg.workers,
         };
+        let jwt_secret = get("BRANCHLINE_JWT_SECRET").or(file_cfg.jwt_secret);
+        if let Some(secret) = &jwt_secret
+            && secret.len() < 32
+        {
+            return Err(invalid(
+                "BRANCHLINE_JWT_SECRET",
+                "must be at least 32 bytes".to_owned(),
+            ));
+        }
+        let access_ttl: u64 = match get("BRANCHLINE_ACCESS_TOKEN_TTL_SECS") {
+            Some(v) => num("BRANCHLINE_ACCESS_TOKEN_TTL_SECS", v)?,
+            None => file_cfg.access_token_ttl_secs.unwrap_or(900),
+        };
+        let refresh_ttl: u64 = match get("BRANCHLINE_REFRESH_TOKEN_TTL_SECS") {
+            Some(v) => num("BRANCHLINE_REFRESH_TOKEN_TTL_SECS", v)?,
+            None => file_cfg.refresh_token_ttl_secs.unwrap_or(30 * 24 * 3600),
+        };
         Ok(Config {
+            jwt_secret: jwt_secret.map(Secret),
+            access_token_ttl: Duration::from_secs(access_ttl.max(1)),
+            refresh_token_ttl: Duration::from_secs(refresh_ttl.max(1)),
             database_url,
             bind: get("BRANCHLINE_BIND")
                 .or(file_cfg.bind)
@@ -306,6 +365,13 @@ mod tests {
         )
         .unwrap();
         assert!(!format!("{c:?}").contains("pw"));
+        let c = Config::from_sources(
+            None,
+            &env(&[("BRANCHLINE_JWT_SECRET", "x".repeat(40).as_str())]),
+        )
+        .unwrap();
+        assert!(!format!("{c:?}").contains("xxxx"));
+        assert!(Config::from_sources(None, &env(&[("BRANCHLINE_JWT_SECRET", "short")])).is_err());
         assert!(
             Config::from_sources(
                 None,

@@ -25,19 +25,40 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Apply migrations and serve the API (the default).
-    Serve,
+    Serve {
+        /// Load the demo company first when the database has no offices yet.
+        #[arg(long)]
+        demo: bool,
+    },
     /// Apply pending migrations and exit.
     Migrate,
+    /// Create the first HQ administrator. The password is read from
+    /// BRANCHLINE_ADMIN_PASSWORD, or from the first line of standard input.
+    CreateAdmin {
+        #[arg(long)]
+        username: String,
+        #[arg(long, default_value = "HQ administrator")]
+        display_name: String,
+    },
     /// Print the OpenAPI document and exit.
     Openapi,
+    /// Print docs/permissions.md (roles and their permissions) and exit.
+    Permissions,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let command = cli.command.unwrap_or(Command::Serve);
-    if let Command::Openapi = command {
-        print!("{}", gateway::openapi_json());
-        return ExitCode::SUCCESS;
+    let command = cli.command.unwrap_or(Command::Serve { demo: false });
+    match command {
+        Command::Openapi => {
+            print!("{}", gateway::openapi_json());
+            return ExitCode::SUCCESS;
+        }
+        Command::Permissions => {
+            print!("{}", org::roles::permissions_markdown());
+            return ExitCode::SUCCESS;
+        }
+        _ => {}
     }
     let config = match Config::load(cli.config.as_deref()) {
         Ok(c) => c,
@@ -49,8 +70,19 @@ fn main() -> ExitCode {
     init_tracing(&config);
     let result = match command {
         Command::Migrate => connect_and_migrate(&config).map(|_| ()),
-        Command::Serve => connect_and_migrate(&config).and_then(|db| serve(db, config)),
-        Command::Openapi => Ok(()),
+        Command::Serve { demo } => connect_and_migrate(&config).and_then(|db| {
+            if demo {
+                load_demo(&db)?;
+            }
+            serve(db, config)
+        }),
+        Command::CreateAdmin {
+            username,
+            display_name,
+        } => {
+            connect_and_migrate(&config).and_then(|db| create_admin(&db, &username, &display_name))
+        }
+        Command::Openapi | Command::Permissions => Ok(()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -91,9 +123,56 @@ fn connect_and_migrate(config: &Config) -> Result<Db, String> {
     Ok(db)
 }
 
+fn load_demo(db: &Db) -> Result<(), String> {
+    let mut conn = db
+        .pool()
+        .get()
+        .map_err(|e| format!("cannot get a database connection: {e}"))?;
+    let summary =
+        org::demo::load_demo(&mut conn).map_err(|e| format!("demo data failed to load: {e:?}"))?;
+    if summary.loaded {
+        println!(
+            "Loaded the demo company: {} users, each with the password `{}` (e.g. hq.admin, gz01.office_director, sh01.sales_rep)",
+            summary.users,
+            org::demo::DEMO_PASSWORD
+        );
+    } else {
+        println!(
+            "Demo: the database already has offices; nothing loaded. Demo users sign in with the password `{}`",
+            org::demo::DEMO_PASSWORD
+        );
+    }
+    Ok(())
+}
+
+fn create_admin(db: &Db, username: &str, display_name: &str) -> Result<(), String> {
+    let password = match std::env::var("BRANCHLINE_ADMIN_PASSWORD") {
+        Ok(p) if !p.is_empty() => p,
+        _ => {
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .map_err(|e| format!("cannot read the password: {e}"))?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    let mut conn = db
+        .pool()
+        .get()
+        .map_err(|e| format!("cannot get a database connection: {e}"))?;
+    let user = org::demo::create_admin(&mut conn, username, display_name, &password)
+        .map_err(|e| format!("{e}"))?;
+    println!(
+        "Created HQ administrator `{}` (id {})",
+        user.username, user.id
+    );
+    Ok(())
+}
+
 fn serve(db: Db, config: Config) -> Result<(), String> {
     let bind = config.bind.clone();
     let workers = config.workers;
+    let state_db = db.clone();
     let state = AppState::new(db, config);
     actix_web::rt::System::new().block_on(async move {
         let mut server = actix_web::HttpServer::new(move || build_app(state.clone()))
@@ -108,6 +187,20 @@ fn serve(db: Db, config: Config) -> Result<(), String> {
             println!("Branchline is listening on http://{addr}");
             println!("API documentation: http://{addr}/docs/");
         }
+        // Expired idempotency records are removed hourly; every replica may do it.
+        actix_web::rt::spawn(async move {
+            let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(3600));
+            loop {
+                tick.tick().await;
+                match state_db.run(store::idempotency::purge_expired).await {
+                    Ok(n) if n > 0 => {
+                        tracing::info!(removed = n, "expired idempotency keys removed")
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = ?e, "idempotency purge failed"),
+                }
+            }
+        });
         // actix stops accepting on SIGTERM/SIGINT and lets in-flight requests finish.
         server
             .run()

@@ -11,16 +11,12 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, HttpResponse, ResponseError, web};
-use kernel::{ApiError, ErrorCode, Lang, PROBLEM_JSON};
+use kernel::{ApiError, ErrorCode, Lang, PROBLEM_JSON, RequestId};
 use tracing::Instrument;
 
 use crate::app::AppState;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
-/// The request's id, readable by handlers from request extensions.
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
 
 /// Accepts a client's id when it is short and printable, so it can be logged and
 /// echoed safely; otherwise makes a new one.

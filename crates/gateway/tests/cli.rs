@@ -7,31 +7,21 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_branchline");
 
-/// Runs the binary with a clean `BRANCHLINE_*` environment, killing it if it hangs
-/// well past what a failed start-up may take.
+/// Runs the binary with a clean `BRANCHLINE_*` environment, under coreutils'
+/// `timeout` so a hang fails the test instead of stalling the suite.
 fn run(args: &[&str], env: &[(&str, &str)], dir: &std::path::Path) -> (Output, Duration) {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
+    let mut cmd = Command::new("timeout");
+    cmd.arg("60")
+        .arg(BIN)
+        .args(args)
         .current_dir(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .stdin(Stdio::null());
     for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("BRANCHLINE_")) {
         cmd.env_remove(k);
     }
     cmd.envs(env.iter().copied());
     let started = Instant::now();
-    let mut child = cmd.spawn().expect("spawn branchline");
-    loop {
-        if child.try_wait().expect("wait").is_some() {
-            break;
-        }
-        if started.elapsed() > Duration::from_secs(60) {
-            child.kill().ok();
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let out = child.wait_with_output().expect("output");
+    let out = cmd.output().expect("run branchline");
     (out, started.elapsed())
 }
 

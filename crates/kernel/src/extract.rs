@@ -214,6 +214,18 @@ fn describe(e: &validator::ValidationError) -> String {
     }
 }
 
+/// For PATCH fields that can be cleared: absent → `None` (leave as is), `null` →
+/// `Some(None)` (clear), a value → `Some(Some(v))`. Use with
+/// `#[serde(default, deserialize_with = "kernel::extract::nullable")]`.
+pub fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    use serde::Deserialize;
+    Ok(Some(Option::<T>::deserialize(d)?))
+}
+
 /// Query parameters that parsed (unknown ones refused) and passed validation.
 #[derive(Debug)]
 pub struct ValidQuery<T>(pub T);

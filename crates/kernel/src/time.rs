@@ -35,3 +35,37 @@ mod tests {
         assert_eq!(now().timestamp_subsec_nanos() % 1000, 0);
     }
 }
+
+/// `#[serde(with = "kernel::time::utc")]` on a stored `NaiveDateTime` field:
+/// serialized as RFC 3339 UTC with a `Z`. Pair it with
+/// `#[schema(value_type = String, format = DateTime)]`.
+pub mod utc {
+    use chrono::{NaiveDateTime, SecondsFormat};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(ts: &NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&ts.and_utc().to_rfc3339_opts(SecondsFormat::AutoSi, true))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDateTime, D::Error> {
+        let dt = chrono::DateTime::<chrono::Utc>::deserialize(d)?;
+        Ok(dt.naive_utc())
+    }
+}
+
+/// Like [`utc`], for `Option<NaiveDateTime>`.
+pub mod utc_opt {
+    use chrono::NaiveDateTime;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(ts: &Option<NaiveDateTime>, s: S) -> Result<S::Ok, S::Error> {
+        match ts {
+            Some(ts) => super::utc::serialize(ts, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDateTime>, D::Error> {
+        Ok(Option::<chrono::DateTime<chrono::Utc>>::deserialize(d)?.map(|dt| dt.naive_utc()))
+    }
+}

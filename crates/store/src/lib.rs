@@ -4,12 +4,15 @@
 //! transaction helper every unit of work runs in. It knows nothing of HTTP
 //! handlers; it speaks `kernel::ApiError` so services can use `?` throughout.
 
+pub mod audit;
 pub mod conn;
 pub mod db;
+pub mod docnum;
+pub mod idempotency;
 pub mod migrate;
 pub mod pool;
 pub mod schema;
 
-pub use conn::{AnyConnection, Backend, DatabaseUrl};
+pub use conn::{AnyConnection, Backend, DatabaseUrl, MultiBackend};
 pub use db::{Db, DbResultExt, db_error, transaction};
 pub use pool::{ConnectError, PoolOptions};

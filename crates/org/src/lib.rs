@@ -1,0 +1,106 @@
+//! Organization and identity: the company's regions, offices (opened, changed and
+//! closed as recorded actions), departments and users; the built-in roles and
+//! scoped role assignments; authentication (login, rotating refresh tokens,
+//! logout, password change) and the `Principal` resolver every other module's
+//! endpoints rely on for scope. Also the audit-trail reader and the demo company.
+
+pub mod audit_api;
+pub mod auth;
+pub mod demo;
+pub mod departments;
+pub mod offices;
+pub mod password;
+pub mod principal;
+pub mod regions;
+pub mod roles;
+pub mod tokens;
+pub mod users;
+
+use std::time::Duration;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub use principal::DbResolver;
+pub use tokens::TokenSettings;
+
+/// Settings the organization module takes from configuration.
+#[derive(Debug, Clone)]
+pub struct OrgSettings {
+    pub tokens: TokenSettings,
+    /// Failed logins for one username within `lockout_window` before 429.
+    pub max_failures_per_user: i64,
+    /// Failed logins from one address within `lockout_window` before 429.
+    pub max_failures_per_ip: i64,
+    pub lockout_window: Duration,
+}
+
+impl OrgSettings {
+    pub fn new(tokens: TokenSettings) -> Self {
+        OrgSettings {
+            tokens,
+            max_failures_per_user: 5,
+            max_failures_per_ip: 20,
+            lockout_window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// Mounts every organization and identity route (under the gateway's `/api/v1`).
+pub fn configure(cfg: &mut ServiceConfig) {
+    auth::configure(cfg);
+    regions::configure(cfg);
+    offices::configure(cfg);
+    departments::configure(cfg);
+    users::configure(cfg);
+    audit_api::configure(cfg);
+}
+
+/// Helpers shared by the organization's aggregates.
+pub(crate) mod common {
+    use chrono::NaiveDate;
+    use diesel::prelude::*;
+    use kernel::{ApiError, PageRequest};
+    use store::schema::offices;
+    use store::{AnyConnection, DbResultExt};
+
+    /// Today in UTC, the date role validity and effective dates compare against.
+    pub fn today() -> NaiveDate {
+        kernel::time::now().date_naive()
+    }
+
+    pub fn now_db() -> chrono::NaiveDateTime {
+        kernel::time::to_db(kernel::time::now())
+    }
+
+    /// A page request keyed on ascending id.
+    pub fn page(limit: Option<i64>, cursor: Option<&str>) -> Result<PageRequest<i64>, ApiError> {
+        PageRequest::parse(limit, cursor)
+    }
+
+    /// The office's code when it exists and is open. A closed office keeps its
+    /// history readable but accepts no new records (409 `invalid_transition`).
+    pub fn require_open_office(
+        conn: &mut AnyConnection,
+        office_id: i64,
+    ) -> Result<String, ApiError> {
+        let (code, status): (String, String) = offices::table
+            .find(office_id)
+            .select((offices::code, offices::status))
+            .first(conn)
+            .found("office")?;
+        if status != "active" {
+            return Err(
+                ApiError::invalid_transition("create a record in", &status, &[])
+                    .with_extra("office_id", office_id.into()),
+            );
+        }
+        Ok(code)
+    }
+
+    /// `Location` header for a created resource.
+    pub fn location(path: &str) -> (actix_web::http::header::HeaderName, String) {
+        (actix_web::http::header::LOCATION, format!("/api/v1{path}"))
+    }
+}
+
+pub use common::require_open_office;

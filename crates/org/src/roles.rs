@@ -1,0 +1,328 @@
+//! The built-in roles and the `resource:action` permissions each grants.
+//!
+//! Roles follow the positions the regulations name: HQ functions (network
+//! management sets up, changes and closes offices — 設立、變更和撤銷; HR; finance;
+//! leadership), the regional manager over a region's offices, and an office's
+//! director (主任), deputies (副主任, who act for the director when absent — 代行),
+//! department supervisors (主管) and staff. What a role may do is fixed here; where
+//! it may do it comes from the scope of each assignment. `docs/permissions.md` is
+//! generated from this table (`branchline permissions`), and a test fails when the
+//! committed file is stale.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub const REGION_READ: &str = "region:read";
+pub const REGION_MANAGE: &str = "region:manage";
+pub const OFFICE_READ: &str = "office:read";
+pub const OFFICE_OPEN: &str = "office:open";
+pub const OFFICE_CHANGE: &str = "office:change";
+pub const OFFICE_CLOSE: &str = "office:close";
+pub const DEPARTMENT_READ: &str = "department:read";
+pub const DEPARTMENT_MANAGE: &str = "department:manage";
+pub const USER_READ: &str = "user:read";
+pub const USER_MANAGE: &str = "user:manage";
+pub const ROLE_ASSIGNMENT_READ: &str = "role_assignment:read";
+pub const ROLE_ASSIGNMENT_MANAGE: &str = "role_assignment:manage";
+pub const AUDIT_READ: &str = "audit:read";
+
+/// Every permission, with what it allows.
+pub const PERMISSIONS: &[(&str, &str)] = &[
+    (REGION_READ, "see regions"),
+    (REGION_MANAGE, "create and rename regions"),
+    (OFFICE_READ, "see offices and their change history"),
+    (OFFICE_OPEN, "open (設立) an office"),
+    (
+        OFFICE_CHANGE,
+        "change (變更) an office: rename, move region, change director, address",
+    ),
+    (OFFICE_CLOSE, "close (撤銷) an office"),
+    (DEPARTMENT_READ, "see departments"),
+    (
+        DEPARTMENT_MANAGE,
+        "create and change departments and their supervisors",
+    ),
+    (USER_READ, "see user accounts"),
+    (USER_MANAGE, "create users, change them, deactivate them"),
+    (ROLE_ASSIGNMENT_READ, "see who holds which role where"),
+    (
+        ROLE_ASSIGNMENT_MANAGE,
+        "assign roles (within one's own reach) and end assignments",
+    ),
+    (AUDIT_READ, "read the audit trail"),
+];
+
+/// What scope an assignment of the role must have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RoleLevel {
+    /// Assigned company-wide (HQ functions, auditors).
+    Company,
+    /// Assigned over one region.
+    Region,
+    /// Assigned in one office, optionally one department of it.
+    Office,
+}
+
+pub struct RoleDef {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub name_zh: &'static str,
+    pub level: RoleLevel,
+    pub permissions: &'static [&'static str],
+}
+
+const ALL_READ: &[&str] = &[
+    REGION_READ,
+    OFFICE_READ,
+    DEPARTMENT_READ,
+    USER_READ,
+    ROLE_ASSIGNMENT_READ,
+    AUDIT_READ,
+];
+const COLLEAGUE_READ: &[&str] = &[OFFICE_READ, DEPARTMENT_READ, USER_READ];
+
+pub const ROLES: &[RoleDef] = &[
+    RoleDef {
+        code: "hq_admin",
+        name: "HQ administrator",
+        name_zh: "總部系統管理員",
+        level: RoleLevel::Company,
+        permissions: &[
+            REGION_READ,
+            REGION_MANAGE,
+            OFFICE_READ,
+            OFFICE_OPEN,
+            OFFICE_CHANGE,
+            OFFICE_CLOSE,
+            DEPARTMENT_READ,
+            DEPARTMENT_MANAGE,
+            USER_READ,
+            USER_MANAGE,
+            ROLE_ASSIGNMENT_READ,
+            ROLE_ASSIGNMENT_MANAGE,
+            AUDIT_READ,
+        ],
+    },
+    RoleDef {
+        code: "hq_executive",
+        name: "Company leadership",
+        name_zh: "公司領導",
+        level: RoleLevel::Company,
+        permissions: ALL_READ,
+    },
+    RoleDef {
+        code: "hq_finance",
+        name: "HQ finance",
+        name_zh: "總部財務部門",
+        level: RoleLevel::Company,
+        permissions: &[REGION_READ, OFFICE_READ, DEPARTMENT_READ, USER_READ],
+    },
+    RoleDef {
+        code: "hq_hr",
+        name: "HQ human resources",
+        name_zh: "總部人力資源部門",
+        level: RoleLevel::Company,
+        permissions: &[
+            REGION_READ,
+            OFFICE_READ,
+            DEPARTMENT_READ,
+            USER_READ,
+            USER_MANAGE,
+            ROLE_ASSIGNMENT_READ,
+            ROLE_ASSIGNMENT_MANAGE,
+        ],
+    },
+    RoleDef {
+        code: "network_manager",
+        name: "Network management (二網管理部門)",
+        name_zh: "二網管理部門",
+        level: RoleLevel::Company,
+        permissions: &[
+            REGION_READ,
+            REGION_MANAGE,
+            OFFICE_READ,
+            OFFICE_OPEN,
+            OFFICE_CHANGE,
+            OFFICE_CLOSE,
+            DEPARTMENT_READ,
+            DEPARTMENT_MANAGE,
+            USER_READ,
+            ROLE_ASSIGNMENT_READ,
+            AUDIT_READ,
+        ],
+    },
+    RoleDef {
+        code: "regional_manager",
+        name: "Regional manager",
+        name_zh: "區域經理",
+        level: RoleLevel::Region,
+        permissions: &[
+            REGION_READ,
+            OFFICE_READ,
+            DEPARTMENT_READ,
+            USER_READ,
+            ROLE_ASSIGNMENT_READ,
+            AUDIT_READ,
+        ],
+    },
+    RoleDef {
+        code: "office_director",
+        name: "Office director",
+        name_zh: "辦事處主任",
+        level: RoleLevel::Office,
+        permissions: &[
+            OFFICE_READ,
+            DEPARTMENT_READ,
+            DEPARTMENT_MANAGE,
+            USER_READ,
+            USER_MANAGE,
+            ROLE_ASSIGNMENT_READ,
+            ROLE_ASSIGNMENT_MANAGE,
+            AUDIT_READ,
+        ],
+    },
+    RoleDef {
+        code: "deputy_director",
+        name: "Deputy director",
+        name_zh: "副主任",
+        level: RoleLevel::Office,
+        permissions: &[
+            OFFICE_READ,
+            DEPARTMENT_READ,
+            USER_READ,
+            ROLE_ASSIGNMENT_READ,
+            AUDIT_READ,
+        ],
+    },
+    RoleDef {
+        code: "department_supervisor",
+        name: "Department supervisor",
+        name_zh: "部門主管",
+        level: RoleLevel::Office,
+        permissions: COLLEAGUE_READ,
+    },
+    RoleDef {
+        code: "operations_specialist",
+        name: "Operations specialist",
+        name_zh: "行政與運營專員",
+        level: RoleLevel::Office,
+        permissions: &[
+            OFFICE_READ,
+            DEPARTMENT_READ,
+            USER_READ,
+            ROLE_ASSIGNMENT_READ,
+        ],
+    },
+    RoleDef {
+        code: "sales_rep",
+        name: "Sales representative",
+        name_zh: "銷售人員",
+        level: RoleLevel::Office,
+        permissions: COLLEAGUE_READ,
+    },
+    RoleDef {
+        code: "market_specialist",
+        name: "Market specialist",
+        name_zh: "市場專員",
+        level: RoleLevel::Office,
+        permissions: COLLEAGUE_READ,
+    },
+    RoleDef {
+        code: "service_agent",
+        name: "Customer service agent",
+        name_zh: "客服專員",
+        level: RoleLevel::Office,
+        permissions: COLLEAGUE_READ,
+    },
+    RoleDef {
+        code: "support_engineer",
+        name: "Technical support engineer",
+        name_zh: "技術支持工程師",
+        level: RoleLevel::Office,
+        permissions: COLLEAGUE_READ,
+    },
+    RoleDef {
+        code: "service_engineer",
+        name: "After-sales service engineer",
+        name_zh: "售後服務工程師",
+        level: RoleLevel::Office,
+        permissions: COLLEAGUE_READ,
+    },
+    RoleDef {
+        code: "staff",
+        name: "Staff",
+        name_zh: "員工",
+        level: RoleLevel::Office,
+        permissions: &[OFFICE_READ, DEPARTMENT_READ],
+    },
+    RoleDef {
+        code: "auditor",
+        name: "Auditor (read-only, company-wide)",
+        name_zh: "審計",
+        level: RoleLevel::Company,
+        permissions: ALL_READ,
+    },
+];
+
+pub fn role(code: &str) -> Option<&'static RoleDef> {
+    ROLES.iter().find(|r| r.code == code)
+}
+
+/// The markdown of `docs/permissions.md`.
+pub fn permissions_markdown() -> String {
+    let mut out = String::from(
+        "# Roles and permissions\n\n\
+         Generated from `crates/org/src/roles.rs` by `branchline permissions`; a test fails when \
+         this file is stale. A role says *what* its holder may do; the scope of each role \
+         assignment (company, region, office or department) says *where*.\n\n\
+         ## Permissions\n\n| permission | allows |\n|---|---|\n",
+    );
+    for (perm, what) in PERMISSIONS {
+        out.push_str(&format!("| `{perm}` | {what} |\n"));
+    }
+    out.push_str("\n## Roles\n\n| role | name | assigned at | permissions |\n|---|---|---|---|\n");
+    for r in ROLES {
+        let level = match r.level {
+            RoleLevel::Company => "company",
+            RoleLevel::Region => "region",
+            RoleLevel::Office => "office or department",
+        };
+        let perms = r
+            .permissions
+            .iter()
+            .map(|p| format!("`{p}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        out.push_str(&format!(
+            "| `{}` | {} ({}) | {level} | {perms} |\n",
+            r.code, r.name, r.name_zh
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_granted_permission_is_declared() {
+        for r in ROLES {
+            for p in r.permissions {
+                assert!(
+                    PERMISSIONS.iter().any(|(d, _)| d == p),
+                    "{} grants undeclared {p}",
+                    r.code
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn auditor_only_reads() {
+        let auditor = role("auditor").unwrap();
+        assert!(auditor.permissions.iter().all(|p| p.ends_with(":read")));
+        assert_eq!(auditor.level, RoleLevel::Company);
+    }
+}

@@ -1,0 +1,890 @@
+//! User accounts and role assignments. A user belongs to an office (or to HQ),
+//! may be linked to an employee record, and holds roles through assignments, each
+//! with a scope and validity dates. An acting assignment (代行) lets a deputy hold
+//! the director's role for a period; what they do through it is recorded as
+//! "acting for" the director.
+
+use actix_web::{HttpResponse, get, patch, post, web};
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use kernel::concurrency::version_conflict;
+use kernel::responses::{
+    BadRequest, Conflict, Forbidden, InternalError, NotFound, PreconditionFailed,
+    PreconditionRequired, ServiceUnavailable, Unauthorized, UnprocessableEntity,
+};
+use kernel::{ApiError, Authority, IfMatch, Page, Principal, ValidJson, ValidQuery, etag};
+use serde::{Deserialize, Serialize};
+use store::audit::{self, Change};
+use store::schema::{departments, offices, regions, role_assignments as ra, users};
+use store::{AnyConnection, Db, DbResultExt};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+use validator::{Validate, ValidationError};
+
+use crate::common::{location, now_db, page, require_open_office, today};
+use crate::password;
+use crate::roles::{
+    self, ROLE_ASSIGNMENT_MANAGE, ROLE_ASSIGNMENT_READ, RoleLevel, USER_MANAGE, USER_READ,
+};
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_users)
+        .service(create_user)
+        .service(get_user)
+        .service(update_user)
+        .service(list_roles)
+        .service(list_role_assignments)
+        .service(create_role_assignment)
+        .service(end_role_assignment);
+}
+
+#[derive(Debug, Clone, Serialize, Queryable, Selectable, ToSchema)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: i64,
+    #[schema(example = "gz01.sales_rep")]
+    pub username: String,
+    pub display_name: String,
+    pub active: bool,
+    /// The user's office; `null` for HQ staff.
+    pub office_id: Option<i64>,
+    /// The linked employee record, once personnel records exist.
+    pub employee_id: Option<i64>,
+    #[serde(with = "kernel::time::utc")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: NaiveDateTime,
+    #[serde(with = "kernel::time::utc")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: NaiveDateTime,
+    pub version: i64,
+}
+
+type UserColumns = (
+    users::id,
+    users::username,
+    users::display_name,
+    users::active,
+    users::office_id,
+    users::employee_id,
+    users::created_at,
+    users::updated_at,
+    users::version,
+);
+
+const USER_COLUMNS: UserColumns = (
+    users::id,
+    users::username,
+    users::display_name,
+    users::active,
+    users::office_id,
+    users::employee_id,
+    users::created_at,
+    users::updated_at,
+    users::version,
+);
+
+fn validate_username(name: &str) -> Result<(), ValidationError> {
+    if name
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+    {
+        Ok(())
+    } else {
+        let mut e = ValidationError::new("pattern");
+        e.message = Some("must be lower-case letters, digits, `.`, `_` or `-`".into());
+        Err(e)
+    }
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    #[validate(length(min = 3, max = 64), custom(function = "validate_username"))]
+    #[schema(
+        min_length = 3,
+        max_length = 64,
+        pattern = "^[a-z0-9._-]+$",
+        example = "gz01.li.wei"
+    )]
+    pub username: String,
+    #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100, example = "李偉 Li Wei")]
+    pub display_name: String,
+    /// At least 12 characters.
+    #[validate(length(min = 12, max = 256))]
+    #[schema(min_length = 12, max_length = 256)]
+    pub password: String,
+    /// The user's office; omit for HQ staff (needs company-wide `user:manage`).
+    pub office_id: Option<i64>,
+    pub employee_id: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUser {
+    #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
+    pub display_name: Option<String>,
+    /// `false` deactivates the account: its tokens stop working at once.
+    pub active: Option<bool>,
+    #[serde(default, deserialize_with = "kernel::extract::nullable")]
+    #[schema(value_type = Option<i64>)]
+    pub employee_id: Option<Option<i64>>,
+}
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListUsers {
+    pub office_id: Option<i64>,
+    pub active: Option<bool>,
+    /// Matches username or display name, case-insensitively.
+    #[validate(length(min = 1, max = 100))]
+    pub q: Option<String>,
+    #[validate(range(min = 1, max = 200))]
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// Users of an office are in reach of grants over that office; HQ users (no
+/// office) only of company-wide grants.
+fn authorize_user(
+    p: &Principal,
+    perm: &'static str,
+    office_id: Option<i64>,
+) -> Result<Authority, ApiError> {
+    p.authorize(perm, office_id).map_err(|e| {
+        if e.code == kernel::ErrorCode::NotFound {
+            ApiError::not_found("user")
+        } else {
+            e
+        }
+    })
+}
+
+/// List users in the caller's reach.
+#[utoipa::path(
+    tag = "org",
+    security(("bearer" = [])),
+    params(ListUsers),
+    responses(
+        (status = 200, description = "A page of users", body = Page<User>),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 422, response = UnprocessableEntity),
+        (status = 500, response = InternalError),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[get("/org/users")]
+async fn list_users(
+    db: web::Data<Db>,
+    p: Principal,
+    q: ValidQuery<ListUsers>,
+) -> Result<HttpResponse, ApiError> {
+    let reach = p.require(USER_READ)?;
+    let q = q.into_inner();
+    let req = page(q.limit, q.cursor.as_deref())?;
+    let result = db
+        .run(move |conn| {
+            let mut query = users::table
+                .select(USER_COLUMNS)
+                .into_boxed::<store::MultiBackend>();
+            if let Some(ids) = reach.office_ids() {
+                query = query.filter(users::office_id.eq_any(ids));
+            }
+            if let Some(office) = q.office_id {
+                query = query.filter(users::office_id.eq(office));
+            }
+            if let Some(active) = q.active {
+                query = query.filter(users::active.eq(active));
+            }
+            if let Some(text) = &q.q {
+                let pattern = format!("%{}%", text.to_lowercase());
+                query = query.filter(
+                    lower(users::username)
+                        .like(pattern.clone())
+                        .or(lower(users::display_name).like(pattern)),
+                );
+            }
+            if let Some(after) = req.after {
+                query = query.filter(users::id.gt(after));
+            }
+            let rows: Vec<User> = query
+                .order(users::id.asc())
+                .limit(req.fetch())
+                .load(conn)
+                .api()?;
+            Ok(req.page(rows, |r| r.id, |r| r))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(result))
+}
+
+/// Create a user account.
+#[utoipa::path(
+    tag = "org",
+    security(("bearer" = [])),
+    request_body = CreateUser,
+    responses(
+        (status = 201, description = "Created", body = User, headers(("Location" = String), ("ETag" = String))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = UnprocessableEntity),
+        (status = 500, response = InternalError),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[post("/org/users")]
+async fn create_user(
+    db: web::Data<Db>,
+    p: Principal,
+    body: ValidJson<CreateUser>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let actor = p.actor(authorize_user(&p, USER_MANAGE, body.office_id)?);
+    let user = db
+        .tx(move |conn| {
+            if let Some(office) = body.office_id {
+                require_open_office(conn, office)?;
+            }
+            let user = insert_user(
+                conn,
+                &body.username,
+                &body.display_name,
+                &body.password,
+                body.office_id,
+                body.employee_id,
+            )?;
+            audit::record(
+                conn,
+                &actor,
+                Change::new("create", "user", user.id, user.office_id).after(&user),
+            )?;
+            Ok(user)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(location(&format!("/org/users/{}", user.id)))
+        .insert_header(etag(user.version))
+        .json(user))
+}
+
+/// Inserts a user with a freshly hashed password (also used by `create-admin`
+/// and the demo loader).
+pub fn insert_user(
+    conn: &mut AnyConnection,
+    username: &str,
+    display_name: &str,
+    plain_password: &str,
+    office_id: Option<i64>,
+    employee_id: Option<i64>,
+) -> Result<User, ApiError> {
+    let now = now_db();
+    let hash = password::hash(plain_password)?;
+    diesel::insert_into(users::table)
+        .values((
+            users::username.eq(username),
+            users::display_name.eq(display_name),
+            users::password_hash.eq(hash),
+            users::active.eq(true),
+            users::office_id.eq(office_id),
+            users::employee_id.eq(employee_id),
+            users::password_changed_at.eq(now),
+            users::created_at.eq(now),
+            users::updated_at.eq(now),
+            users::version.eq(1_i64),
+        ))
+        .returning(USER_COLUMNS)
+        .get_result(conn)
+        .map_err(|e| match store::db_error(e) {
+            err if err.code == kernel::ErrorCode::Duplicate => ApiError::new(
+                kernel::ErrorCode::Duplicate,
+                format!("username `{username}` is taken"),
+            ),
+            err => err,
+        })
+}
+
+fn load_user(conn: &mut AnyConnection, id: i64) -> Result<Option<User>, ApiError> {
+    users::table
+        .find(id)
+        .select(USER_COLUMNS)
+        .first(conn)
+        .optional()
+        .api()
+}
+
+/// Get a user.
+#[utoipa::path(
+    tag = "org",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "User id")),
+    responses(
+        (status = 200, description = "The user", body = User, headers(("ETag" = String))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 500, response = InternalError),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[get("/org/users/{id}")]
+async fn get_user(
+    db: web::Data<Db>,
+    p: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let reach = p.require(USER_READ)?;
+    let id = id.into_inner();
+    let user = db
+        .run(move |conn| {
+            let mut query = users::table
+                .filter(users::id.eq(id))
+                .select(USER_COLUMNS)
+                .into_boxed::<store::MultiBackend>();
+            if let Some(ids) = reach.office_ids() {
+                query = query.filter(users::office_id.eq_any(ids));
+            }
+            query.first::<User>(conn).found("user")
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(user.version))
+        .json(user))
+}
+
+/// Change a user's name, link an employee record, deactivate or reactivate.
+#[utoipa::path(
+    tag = "org",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "User id"), ("If-Match" = String, Header, description = "ETag last read")),
+    request_body = UpdateUser,
+    responses(
+        (status = 200, description = "Updated", body = User, headers(("ETag" = String))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 412, response = PreconditionFailed),
+        (status = 422, response = UnprocessableEntity),
+        (status = 428, response = PreconditionRequired),
+        (status = 500, response = InternalError),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[patch("/org/users/{id}")]
+async fn update_user(
+    db: web::Data<Db>,
+    p: Principal,
+    id: web::Path<i64>,
+    if_match: IfMatch,
+    body: ValidJson<UpdateUser>,
+) -> Result<HttpResponse, ApiError> {
+    p.require(USER_MANAGE)?;
+    let id = id.into_inner();
+    let body = body.into_inner();
+    let user = db
+        .tx(move |conn| {
+            let before = load_user(conn, id)?.ok_or_else(|| ApiError::not_found("user"))?;
+            let actor = p.actor(authorize_user(&p, USER_MANAGE, before.office_id)?);
+            if before.version != if_match.0 {
+                return Err(version_conflict(before.version));
+            }
+            if body.active == Some(false) && id == p.user_id {
+                return Err(ApiError::invalid_field(
+                    "active",
+                    "self",
+                    "you cannot deactivate your own account",
+                ));
+            }
+            let after: User =
+                diesel::update(users::table.find(id).filter(users::version.eq(if_match.0)))
+                    .set((
+                        users::display_name
+                            .eq(body.display_name.as_deref().unwrap_or(&before.display_name)),
+                        users::active.eq(body.active.unwrap_or(before.active)),
+                        users::employee_id.eq(body.employee_id.unwrap_or(before.employee_id)),
+                        users::updated_at.eq(now_db()),
+                        users::version.eq(users::version + 1),
+                    ))
+                    .returning(USER_COLUMNS)
+                    .get_result(conn)
+                    .optional()
+                    .api()?
+                    .ok_or_else(|| version_conflict(before.version + 1))?;
+            audit::record(
+                conn,
+                &actor,
+                Change::new("update", "user", id, after.office_id)
+                    .before(&before)
+                    .after(&after),
+            )?;
+            Ok(after)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(user.version))
+        .json(user))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoleInfo {
+    #[schema(example = "office_director")]
+    pub code: String,
+    pub name: String,
+    pub name_zh: String,
+    /// The scope an assignment of this role takes.
+    pub level: RoleLevel,
+    pub permissions: Vec<String>,
+}
+
+/// The built-in roles and their permissions.
+#[utoipa::path(
+    tag = "org",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Every role", body = Vec<RoleInfo>),
+        (status = 401, response = Unauthorized),
+        (status = 500, response = InternalError),
+    )
+)]
+#[get("/org/roles")]
+async fn list_roles(_p: Principal) -> HttpResponse {
+    let roles: Vec<RoleInfo> = roles::ROLES
+        .iter()
+        .map(|r| RoleInfo {
+            code: r.code.to_owned(),
+            name: r.name.to_owned(),
+            name_zh: r.name_zh.to_owned(),
+            level: r.level,
+            permissions: r.permissions.iter().map(|p| (*p).to_owned()).collect(),
+        })
+        .collect();
+    HttpResponse::Ok().json(roles)
+}
+
+#[derive(Debug, Clone, Serialize, Queryable, Selectable, ToSchema)]
+#[diesel(table_name = ra)]
+pub struct RoleAssignment {
+    pub id: i64,
+    pub user_id: i64,
+    #[schema(example = "office_director")]
+    pub role: String,
+    #[schema(value_type = ScopeKind)]
+    pub scope_kind: String,
+    pub region_id: Option<i64>,
+    pub office_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub valid_from: NaiveDate,
+    pub valid_to: Option<NaiveDate>,
+    /// On an acting assignment (代行): the user this role is held for.
+    pub acting_for_user_id: Option<i64>,
+    #[serde(with = "kernel::time::utc")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: NaiveDateTime,
+    pub created_by: Option<i64>,
+    #[serde(with = "kernel::time::utc_opt")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub ended_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ScopeKind {
+    Company,
+    Region,
+    Office,
+    Department,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRoleAssignment {
+    pub user_id: i64,
+    #[schema(example = "deputy_director")]
+    pub role: String,
+    pub scope_kind: ScopeKind,
+    /// The region, office or department the scope names (none for `company`).
+    pub scope_id: Option<i64>,
+    pub valid_from: NaiveDate,
+    pub valid_to: Option<NaiveDate>,
+    /// Makes this an acting assignment (代行) for that user; `valid_to` is then
+    /// required.
+    pub acting_for_user_id: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListRoleAssignments {
+    pub user_id: Option<i64>,
+    pub office_id: Option<i64>,
+    pub role: Option<String>,
+    /// Include ended assignments (default false).
+    pub include_ended: Option<bool>,
+    #[validate(range(min = 1, max = 200))]
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// Role assignments in the caller's reach. Company- and region-scoped ones are
+/// visible to company-wide readers only.
+#[utoipa::path(
+    tag = "org",
+    security(("bearer" = [])),
+    params(ListRoleAssignments),
+    responses(
+        (status = 200, description = "A page of assignments", body = Page<RoleAssignment>),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 422, response = UnprocessableEntity),
+        (status = 500, response = InternalError),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[get("/org/role-assignments")]
+async fn list_role_assignments(
+    db: web::Data<Db>,
+    p: Principal,
+    q: ValidQuery<ListRoleAssignments>,
+) -> Result<HttpResponse, ApiError> {
+    let reach = p.require(ROLE_ASSIGNMENT_READ)?;
+    let q = q.into_inner();
+    let req = page(q.limit, q.cursor.as_deref())?;
+    let result = db
+        .run(move |conn| {
+            let mut query = ra::table
+                .select(RoleAssignment::as_select())
+                .into_boxed::<store::MultiBackend>();
+            if let Some(ids) = reach.office_ids() {
+                query = query.filter(ra::office_id.eq_any(ids));
+            }
+            if let Some(v) = q.user_id {
+                query = query.filter(ra::user_id.eq(v));
+            }
+            if let Some(v) = q.office_id {
+                query = query.filter(ra::office_id.eq(v));
+            }
+            if let Some(v) = &q.role {
+                query = query.filter(ra::role.eq(v.clone()));
+            }
+            if !q.include_ended.unwrap_or(false) {
+                query = query.filter(ra::ended_at.is_null());
+            }
+            if let Some(after) = req.after {
+                query = query.filter(ra::id.gt(after));
+            }
+            let rows = query
+                .order(ra::id.asc())
+                .limit(req.fetch())
+                .load(conn)
+                .api()?;
+            Ok(req.page(rows, |r| r.id, |r| r))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(result))
+}
+
+/// Where an assignment's scope lands: its stored ids and the office it is
+/// checked against (`None` for company- and region-wide scopes).
+struct ResolvedScope {
+    region_id: Option<i64>,
+    office_id: Option<i64>,
+    department_id: Option<i64>,
+}
+
+fn resolve_scope(
+    conn: &mut AnyConnection,
+    kind: ScopeKind,
+    id: Option<i64>,
+    level: RoleLevel,
+) -> Result<ResolvedScope, ApiError> {
+    let need_id = || ApiError::invalid_field("scope_id", "required", "is required for this scope");
+    let missing =
+        |what: &str| ApiError::invalid_field("scope_id", "not_found", format!("no such {what}"));
+    let fits = matches!(
+        (level, kind),
+        (RoleLevel::Company, ScopeKind::Company)
+            | (RoleLevel::Region, ScopeKind::Region)
+            | (RoleLevel::Office, ScopeKind::Office | ScopeKind::Department)
+    );
+    if !fits {
+        let expected = match level {
+            RoleLevel::Company => "company",
+            RoleLevel::Region => "region",
+            RoleLevel::Office => "office or department",
+        };
+        return Err(ApiError::invalid_field(
+            "scope_kind",
+            "role_level",
+            format!("this role is assigned at {expected} level"),
+        ));
+    }
+    match kind {
+        ScopeKind::Company => Ok(ResolvedScope {
+            region_id: None,
+            office_id: None,
+            department_id: None,
+        }),
+        ScopeKind::Region => {
+            let id = id.ok_or_else(need_id)?;
+            regions::table
+                .find(id)
+                .select(regions::id)
+                .first::<i64>(conn)
+                .optional()
+                .api()?
+                .ok_or_else(|| missing("region"))?;
+            Ok(ResolvedScope {
+                region_id: Some(id),
+                office_id: None,
+                department_id: None,
+            })
+        }
+        ScopeKind::Office => {
+            let id = id.ok_or_else(need_id)?;
+            offices::table
+                .find(id)
+                .select(offices::id)
+                .first::<i64>(conn)
+                .optional()
+                .api()?
+                .ok_or_else(|| missing("office"))?;
+            Ok(ResolvedScope {
+                region_id: None,
+                office_id: Some(id),
+                department_id: None,
+            })
+        }
+        ScopeKind::Department => {
+            let id = id.ok_or_else(need_id)?;
+            let office: i64 = departments::table
+                .find(id)
+                .select(departments::office_id)
+                .first(conn)
+                .optional()
+                .api()?
+                .ok_or_else(|| missing("department"))?;
+            Ok(ResolvedScope {
+                region_id: None,
+                office_id: Some(office),
+                department_id: Some(id),
+            })
+        }
+    }
+}
+
+fn scope_str(kind: ScopeKind) -> &'static str {
+    match kind {
+        ScopeKind::Company => "company",
+        ScopeKind::Region => "region",
+        ScopeKind::Office => "office",
+        ScopeKind::Department => "department",
+    }
+}
+
+/// Assign a role. Company- and region-level roles need company-wide
+/// `role_assignment:manage`; office roles need it over that office, and the user
+/// must be in the caller's reach.
+#[utoipa::path(
+    tag = "org",
+    security(("bearer" = [])),
+    request_body = CreateRoleAssignment,
+    responses(
+        (status = 201, description = "Assigned", body = RoleAssignment, headers(("Location" = String))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = UnprocessableEntity),
+        (status = 500, response = InternalError),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[post("/org/role-assignments")]
+async fn create_role_assignment(
+    db: web::Data<Db>,
+    p: Principal,
+    body: ValidJson<CreateRoleAssignment>,
+) -> Result<HttpResponse, ApiError> {
+    p.require(ROLE_ASSIGNMENT_MANAGE)?;
+    let body = body.into_inner();
+    let def = roles::role(&body.role).ok_or_else(|| {
+        ApiError::invalid_field(
+            "role",
+            "unknown_role",
+            "is not a built-in role; see GET /org/roles",
+        )
+    })?;
+    if let Some(to) = body.valid_to
+        && to < body.valid_from
+    {
+        return Err(ApiError::invalid_field(
+            "valid_to",
+            "range",
+            "must not be before valid_from",
+        ));
+    }
+    if body.acting_for_user_id.is_some() && body.valid_to.is_none() {
+        return Err(ApiError::invalid_field(
+            "valid_to",
+            "required",
+            "an acting assignment needs an end date",
+        ));
+    }
+    if body.acting_for_user_id == Some(body.user_id) {
+        return Err(ApiError::invalid_field(
+            "acting_for_user_id",
+            "self",
+            "a user cannot act for themselves",
+        ));
+    }
+    let created = db
+        .tx(move |conn| {
+            let target =
+                load_user(conn, body.user_id)?.ok_or_else(|| ApiError::not_found("user"))?;
+            // The user must be someone the caller can see.
+            authorize_user(&p, USER_READ, target.office_id)
+                .or_else(|_| authorize_user(&p, ROLE_ASSIGNMENT_MANAGE, target.office_id))?;
+            let scope = resolve_scope(conn, body.scope_kind, body.scope_id, def.level)?;
+            let authority = match scope.office_id {
+                Some(office) => {
+                    require_open_office(conn, office)?;
+                    p.authorize(ROLE_ASSIGNMENT_MANAGE, Some(office))
+                        .map_err(|_| ApiError::not_found("office"))?
+                }
+                None => p.require_company(ROLE_ASSIGNMENT_MANAGE)?,
+            };
+            let actor = p.actor(authority);
+            if let Some(principal_id) = body.acting_for_user_id {
+                // The acted-for user must hold this role in this scope.
+                let mut holders = ra::table
+                    .filter(ra::user_id.eq(principal_id))
+                    .filter(ra::role.eq(&body.role))
+                    .filter(ra::ended_at.is_null())
+                    .into_boxed::<store::MultiBackend>();
+                holders = match scope.office_id {
+                    Some(o) => holders.filter(ra::office_id.eq(o)),
+                    None => holders.filter(ra::office_id.is_null()),
+                };
+                holders = match scope.region_id {
+                    Some(r) => holders.filter(ra::region_id.eq(r)),
+                    None => holders.filter(ra::region_id.is_null()),
+                };
+                let holds: i64 = holders.count().get_result(conn).api()?;
+                if holds == 0 {
+                    return Err(ApiError::invalid_field(
+                        "acting_for_user_id",
+                        "not_holder",
+                        "that user does not hold this role in this scope",
+                    ));
+                }
+            }
+            let row: RoleAssignment = diesel::insert_into(ra::table)
+                .values((
+                    ra::user_id.eq(body.user_id),
+                    ra::role.eq(def.code),
+                    ra::scope_kind.eq(scope_str(body.scope_kind)),
+                    ra::region_id.eq(scope.region_id),
+                    ra::office_id.eq(scope.office_id),
+                    ra::department_id.eq(scope.department_id),
+                    ra::valid_from.eq(body.valid_from),
+                    ra::valid_to.eq(body.valid_to),
+                    ra::acting_for_user_id.eq(body.acting_for_user_id),
+                    ra::created_at.eq(now_db()),
+                    ra::created_by.eq(p.user_id),
+                ))
+                .returning(ra::all_columns)
+                .get_result(conn)
+                .api()?;
+            audit::record(
+                conn,
+                &actor,
+                Change::new("assign_role", "role_assignment", row.id, row.office_id).after(&row),
+            )?;
+            Ok(row)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(location(&format!("/org/role-assignments/{}", created.id)))
+        .json(created))
+}
+
+/// End an assignment today. Assignments are never deleted: the history of who
+/// held which role stays.
+#[utoipa::path(
+    tag = "org",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Assignment id")),
+    responses(
+        (status = 200, description = "Ended", body = RoleAssignment),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 500, response = InternalError),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[post("/org/role-assignments/{id}/end")]
+async fn end_role_assignment(
+    db: web::Data<Db>,
+    p: Principal,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    p.require(ROLE_ASSIGNMENT_MANAGE)?;
+    let id = id.into_inner();
+    let row = db
+        .tx(move |conn| {
+            let before: RoleAssignment = ra::table
+                .find(id)
+                .select(RoleAssignment::as_select())
+                .first(conn)
+                .optional()
+                .api()?
+                .ok_or_else(|| ApiError::not_found("role assignment"))?;
+            let authority = match before.office_id {
+                Some(office) => p
+                    .authorize(ROLE_ASSIGNMENT_MANAGE, Some(office))
+                    .map_err(|_| ApiError::not_found("role assignment"))?,
+                None => p
+                    .require_company(ROLE_ASSIGNMENT_MANAGE)
+                    .map_err(|_| ApiError::not_found("role assignment"))?,
+            };
+            if before.ended_at.is_some() {
+                return Err(ApiError::invalid_transition("end", "ended", &[]));
+            }
+            let today = today();
+            let after: RoleAssignment = diesel::update(ra::table.find(id))
+                .set((
+                    ra::ended_at.eq(Some(now_db())),
+                    ra::valid_to.eq(Some(before.valid_to.map_or(today, |d| d.min(today)))),
+                ))
+                .returning(ra::all_columns)
+                .get_result(conn)
+                .api()?;
+            audit::record(
+                conn,
+                &p.actor(authority),
+                Change::new("end_role", "role_assignment", id, after.office_id)
+                    .before(&before)
+                    .after(&after),
+            )?;
+            Ok(after)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(row))
+}

@@ -1,0 +1,203 @@
+//! The audit trail. Every successful write appends one event in the same
+//! transaction as the write: who (and for whom, when acting), what, which record,
+//! which office, the changed fields before and after, the request id, and when.
+//! There is no update or delete path here, and the database refuses both.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use kernel::{Actor, ApiError};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::conn::AnyConnection;
+use crate::db::DbResultExt;
+use crate::schema::audit_events;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = audit_events)]
+pub struct AuditEvent {
+    pub id: i64,
+    pub occurred_at: NaiveDateTime,
+    pub actor_user_id: Option<i64>,
+    pub acting_for_user_id: Option<i64>,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: i64,
+    pub office_id: Option<i64>,
+    pub before_json: Option<String>,
+    pub after_json: Option<String>,
+    pub request_id: Option<String>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = audit_events)]
+struct NewAuditEvent<'a> {
+    occurred_at: NaiveDateTime,
+    actor_user_id: Option<i64>,
+    acting_for_user_id: Option<i64>,
+    action: &'a str,
+    entity_type: &'a str,
+    entity_id: i64,
+    office_id: Option<i64>,
+    before_json: Option<String>,
+    after_json: Option<String>,
+    request_id: Option<&'a str>,
+}
+
+/// One write to record.
+pub struct Change<'a> {
+    pub action: &'a str,
+    pub entity_type: &'a str,
+    pub entity_id: i64,
+    pub office_id: Option<i64>,
+    /// The record before the write (`None` for a create).
+    pub before: Option<Value>,
+    /// The record after the write (`None` for a removal).
+    pub after: Option<Value>,
+}
+
+impl<'a> Change<'a> {
+    pub fn new(
+        action: &'a str,
+        entity_type: &'a str,
+        entity_id: i64,
+        office_id: Option<i64>,
+    ) -> Self {
+        Change {
+            action,
+            entity_type,
+            entity_id,
+            office_id,
+            before: None,
+            after: None,
+        }
+    }
+
+    pub fn before(mut self, value: &impl Serialize) -> Self {
+        self.before = serde_json::to_value(value).ok();
+        self
+    }
+
+    pub fn after(mut self, value: &impl Serialize) -> Self {
+        self.after = serde_json::to_value(value).ok();
+        self
+    }
+}
+
+/// Keeps only the fields that changed; for a create or removal, the whole side.
+/// `version` and `updated_at` change on every write and say nothing: left out.
+pub fn diff(before: Option<&Value>, after: Option<&Value>) -> (Option<Value>, Option<Value>) {
+    const NOISE: [&str; 2] = ["version", "updated_at"];
+    match (before, after) {
+        (Some(Value::Object(b)), Some(Value::Object(a))) => {
+            let mut bo = Map::new();
+            let mut ao = Map::new();
+            for key in b.keys().chain(a.keys()) {
+                if NOISE.contains(&key.as_str()) || bo.contains_key(key) || ao.contains_key(key) {
+                    continue;
+                }
+                let (bv, av) = (b.get(key), a.get(key));
+                if bv != av {
+                    bo.insert(key.clone(), bv.cloned().unwrap_or(Value::Null));
+                    ao.insert(key.clone(), av.cloned().unwrap_or(Value::Null));
+                }
+            }
+            (Some(Value::Object(bo)), Some(Value::Object(ao)))
+        }
+        (b, a) => (b.cloned(), a.cloned()),
+    }
+}
+
+/// Appends one event. Call it inside the write's transaction.
+pub fn record(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    change: Change<'_>,
+) -> Result<i64, ApiError> {
+    let (before, after) = diff(change.before.as_ref(), change.after.as_ref());
+    diesel::insert_into(audit_events::table)
+        .values(NewAuditEvent {
+            occurred_at: kernel::time::to_db(kernel::time::now()),
+            actor_user_id: actor.user_id,
+            acting_for_user_id: actor.acting_for,
+            action: change.action,
+            entity_type: change.entity_type,
+            entity_id: change.entity_id,
+            office_id: change.office_id,
+            before_json: before.map(|v| v.to_string()),
+            after_json: after.map(|v| v.to_string()),
+            request_id: actor.request_id.as_deref(),
+        })
+        .returning(audit_events::id)
+        .get_result(conn)
+        .api()
+}
+
+/// Filters for reading the trail.
+#[derive(Debug, Default, Clone)]
+pub struct AuditFilter {
+    pub entity_type: Option<String>,
+    pub entity_id: Option<i64>,
+    pub actor_user_id: Option<i64>,
+    pub office_id: Option<i64>,
+    pub from: Option<NaiveDateTime>,
+    pub to: Option<NaiveDateTime>,
+    /// `None`: every office and company-level events; `Some`: these offices only.
+    pub reach: Option<Vec<i64>>,
+    /// Keyset: events with a smaller id (newest first).
+    pub before_id: Option<i64>,
+    pub limit: i64,
+}
+
+/// Newest first, scoped in the query.
+pub fn list(conn: &mut AnyConnection, f: &AuditFilter) -> Result<Vec<AuditEvent>, ApiError> {
+    let mut q = audit_events::table
+        .select(AuditEvent::as_select())
+        .into_boxed::<crate::conn::MultiBackend>();
+    if let Some(ids) = &f.reach {
+        q = q.filter(audit_events::office_id.eq_any(ids.clone()));
+    }
+    if let Some(v) = &f.entity_type {
+        q = q.filter(audit_events::entity_type.eq(v.clone()));
+    }
+    if let Some(v) = f.entity_id {
+        q = q.filter(audit_events::entity_id.eq(v));
+    }
+    if let Some(v) = f.actor_user_id {
+        q = q.filter(audit_events::actor_user_id.eq(v));
+    }
+    if let Some(v) = f.office_id {
+        q = q.filter(audit_events::office_id.eq(v));
+    }
+    if let Some(v) = f.from {
+        q = q.filter(audit_events::occurred_at.ge(v));
+    }
+    if let Some(v) = f.to {
+        q = q.filter(audit_events::occurred_at.lt(v));
+    }
+    if let Some(v) = f.before_id {
+        q = q.filter(audit_events::id.lt(v));
+    }
+    q.order(audit_events::id.desc())
+        .limit(f.limit)
+        .load(conn)
+        .api()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn diff_keeps_changed_fields_only() {
+        let (b, a) = diff(
+            Some(&json!({"name": "A", "code": "GZ01", "version": 1})),
+            Some(&json!({"name": "B", "code": "GZ01", "version": 2})),
+        );
+        assert_eq!(b, Some(json!({"name": "A"})));
+        assert_eq!(a, Some(json!({"name": "B"})));
+        let (b, a) = diff(None, Some(&json!({"name": "A"})));
+        assert_eq!((b, a), (None, Some(json!({"name": "A"}))));
+    }
+}
