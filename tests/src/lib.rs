@@ -276,6 +276,7 @@ impl TestApp {
 
 fn test_config(config: &mut Config) {
     config.body_limit = 64 * 1024;
+    config.jwt_secret = Some(gateway::config::Secret::new(TEST_JWT_SECRET));
 }
 
 fn peer() -> std::net::SocketAddr {
@@ -371,5 +372,170 @@ mod tests {
             "postgres://h/x?sslmode=disable"
         );
         assert_eq!(with_database("postgresql://h", "x"), "postgresql://h/x");
+    }
+}
+
+/// The signing key tests configure, so they can forge tokens to prove they fail.
+pub const TEST_JWT_SECRET: &str = "test-signing-key-0123456789-abcdefghij";
+pub const DEMO_PASSWORD: &str = "branchline-demo";
+
+impl TestApp {
+    /// Loads the demo company (regions, four offices, a user per role).
+    pub fn load_demo(&self) {
+        self.conn(|c| org::demo::load_demo(c).expect("demo company"));
+    }
+
+    /// Signs in and returns the access token.
+    pub async fn login(&self, username: &str) -> String {
+        self.login_pair(username, DEMO_PASSWORD).await["access_token"]
+            .as_str()
+            .expect("access token")
+            .to_owned()
+    }
+
+    pub async fn login_pair(&self, username: &str, password: &str) -> Value {
+        let res = self
+            .post_json(
+                "/api/v1/auth/login",
+                &json!({"username": username, "password": password}),
+            )
+            .await;
+        res.ok(200)
+    }
+
+    pub async fn get_as(&self, token: &str, path: &str) -> TestResponse {
+        self.call(
+            TestRequest::get()
+                .uri(path)
+                .insert_header(("authorization", format!("Bearer {token}"))),
+        )
+        .await
+    }
+
+    pub async fn post_as(&self, token: &str, path: &str, body: &Value) -> TestResponse {
+        self.call(
+            TestRequest::post()
+                .uri(path)
+                .insert_header(("authorization", format!("Bearer {token}")))
+                .set_json(body),
+        )
+        .await
+    }
+
+    /// A POST with `If-Match` (actions on a versioned record).
+    pub async fn act_as(&self, token: &str, path: &str, etag: &str, body: &Value) -> TestResponse {
+        self.call(
+            TestRequest::post()
+                .uri(path)
+                .insert_header(("authorization", format!("Bearer {token}")))
+                .insert_header(("if-match", etag))
+                .set_json(body),
+        )
+        .await
+    }
+
+    pub async fn patch_as(
+        &self,
+        token: &str,
+        path: &str,
+        etag: &str,
+        body: &Value,
+    ) -> TestResponse {
+        self.call(
+            TestRequest::patch()
+                .uri(path)
+                .insert_header(("authorization", format!("Bearer {token}")))
+                .insert_header(("if-match", etag))
+                .set_json(body),
+        )
+        .await
+    }
+
+    /// The id of a demo office by code.
+    pub fn office_id(&self, code: &str) -> i64 {
+        use diesel::prelude::*;
+        use store::schema::offices;
+        self.conn(|c| {
+            offices::table
+                .filter(offices::code.eq(code))
+                .select(offices::id)
+                .first(c)
+                .expect("office")
+        })
+    }
+
+    /// The id of a user by username.
+    pub fn user_id(&self, username: &str) -> i64 {
+        use diesel::prelude::*;
+        use store::schema::users;
+        self.conn(|c| {
+            users::table
+                .filter(users::username.eq(username))
+                .select(users::id)
+                .first(c)
+                .expect("user")
+        })
+    }
+
+    /// Audit events stored for one entity, oldest first: (action, actor, acting for, before, after, request id).
+    pub fn audit_events(&self, entity_type: &str, entity_id: i64) -> Vec<store::audit::AuditEvent> {
+        use diesel::prelude::*;
+        use store::schema::audit_events as ae;
+        self.conn(|c| {
+            ae::table
+                .filter(ae::entity_type.eq(entity_type))
+                .filter(ae::entity_id.eq(entity_id))
+                .select(store::audit::AuditEvent::as_select())
+                .order(ae::id.asc())
+                .load(c)
+                .expect("audit events")
+        })
+    }
+}
+
+/// One record of office B, as routes address it, for the isolation check.
+pub struct Isolated<'a> {
+    /// A list route whose items carry `id`; the record must not be in it.
+    pub list: &'a str,
+    /// The record's own route (GET, and PATCH when `patch` is set).
+    pub item: String,
+    pub id: i64,
+    /// A valid PATCH body, when the record can be changed.
+    pub patch: Option<Value>,
+    /// Actions on the record: (path, body).
+    pub actions: Vec<(String, Value)>,
+}
+
+/// Proves a caller of office A cannot list, read, change or act on office B's
+/// record: it is absent from the list, and every route answers 404 — exactly as
+/// for a record that does not exist.
+pub async fn assert_isolated(app: &TestApp, token: &str, case: Isolated<'_>) {
+    let list = app.get_as(token, case.list).await;
+    let body = list.ok(200);
+    let ids: Vec<i64> = body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["id"].as_i64())
+        .collect();
+    assert!(
+        !ids.contains(&case.id),
+        "{} lists foreign record {}: {ids:?}",
+        case.list,
+        case.id
+    );
+
+    app.get_as(token, &case.item)
+        .await
+        .problem(404, "not_found");
+    if let Some(patch) = &case.patch {
+        app.patch_as(token, &case.item, "\"1\"", patch)
+            .await
+            .problem(404, "not_found");
+    }
+    for (path, body) in &case.actions {
+        app.act_as(token, path, "\"1\"", body)
+            .await
+            .problem(404, "not_found");
     }
 }

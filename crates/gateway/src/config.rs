@@ -48,6 +48,10 @@ pub struct Config {
 pub struct Secret(String);
 
 impl Secret {
+    pub fn new(value: &str) -> Self {
+        Secret(value.to_owned())
+    }
+
     pub fn expose(&self) -> &str {
         &self.0
     }

@@ -15,7 +15,7 @@ use store::{AnyConnection, DbResultExt, transaction};
 
 use crate::common::now_db;
 use crate::roles::{self, RoleLevel};
-use crate::users::{User, insert_user};
+use crate::users::{User, insert_user, insert_user_hashed};
 
 pub const DEMO_PASSWORD: &str = "branchline-demo";
 
@@ -164,12 +164,14 @@ pub fn load_demo(conn: &mut AnyConnection) -> Result<DemoSummary, ApiError> {
     transaction(conn, |conn| {
         let now = now_db();
         let mut count = 0;
+        // Every demo user shares the published demo password: one hash serves all.
+        let hash = crate::password::hash(DEMO_PASSWORD)?;
         let mut user = |conn: &mut AnyConnection,
                         username: &str,
                         name: &str,
                         office: Option<i64>|
          -> Result<i64, ApiError> {
-            let u = insert_user(conn, username, name, DEMO_PASSWORD, office, None)?;
+            let u = insert_user_hashed(conn, username, name, &hash, office, None)?;
             audit::record(
                 conn,
                 &actor,

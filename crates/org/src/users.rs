@@ -287,8 +287,26 @@ pub fn insert_user(
     office_id: Option<i64>,
     employee_id: Option<i64>,
 ) -> Result<User, ApiError> {
+    insert_user_hashed(
+        conn,
+        username,
+        display_name,
+        &password::hash(plain_password)?,
+        office_id,
+        employee_id,
+    )
+}
+
+/// Inserts a user with an already computed password hash.
+pub fn insert_user_hashed(
+    conn: &mut AnyConnection,
+    username: &str,
+    display_name: &str,
+    hash: &str,
+    office_id: Option<i64>,
+    employee_id: Option<i64>,
+) -> Result<User, ApiError> {
     let now = now_db();
-    let hash = password::hash(plain_password)?;
     diesel::insert_into(users::table)
         .values((
             users::username.eq(username),
