@@ -17,7 +17,8 @@
 #   SCHEMATHESIS_TIME_LIMIT    hard limit in seconds for one backend's run, default 900
 #   SCHEMATHESIS_CHECKS        comma-separated checks instead of the list below
 #   SCHEMATHESIS_SEED          reproduce a run (the seed is printed in each summary)
-#   SCHEMATHESIS_REPORT_DIR    if set, JUnit + NDJSON reports go to <dir>/<backend>/
+#   SCHEMATHESIS_REPORT_DIR    if set, JUnit + NDJSON reports go to <dir>/<backend>/<pass>/
+#                              (a relative dir is taken from the repository root)
 set -euo pipefail
 
 ST_VERSION=4.32.5
@@ -382,6 +383,7 @@ run_st() {
   local out="$work/$name/schemathesis.$pass.out" args=("$@")
   if [ -n "${SCHEMATHESIS_REPORT_DIR:-}" ]; then
     mkdir -p "$SCHEMATHESIS_REPORT_DIR/$name/$pass"
+    # shellcheck disable=SC2054  # the comma is inside one argument
     args+=(--report junit,ndjson --report-dir "$(cd "$SCHEMATHESIS_REPORT_DIR/$name/$pass" && pwd)")
   fi
   local shown=() a

@@ -357,24 +357,6 @@ impl TestResponse {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::with_database;
-
-    #[test]
-    fn database_name_is_swapped() {
-        assert_eq!(
-            with_database("postgres://u@h:5432/postgres", "x"),
-            "postgres://u@h:5432/x"
-        );
-        assert_eq!(
-            with_database("postgres://h/db?sslmode=disable", "x"),
-            "postgres://h/x?sslmode=disable"
-        );
-        assert_eq!(with_database("postgresql://h", "x"), "postgresql://h/x");
-    }
-}
-
 /// The signing key tests configure, so they can forge tokens to prove they fail.
 pub const TEST_JWT_SECRET: &str = "test-signing-key-0123456789-abcdefghij";
 pub const DEMO_PASSWORD: &str = "branchline-demo";
@@ -537,5 +519,23 @@ pub async fn assert_isolated(app: &TestApp, token: &str, case: Isolated<'_>) {
         app.act_as(token, path, "\"1\"", body)
             .await
             .problem(404, "not_found");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn database_name_is_swapped() {
+        assert_eq!(
+            with_database("postgres://u@h:5432/postgres", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://h/db?sslmode=disable", "x"),
+            "postgres://h/x?sslmode=disable"
+        );
+        assert_eq!(with_database("postgresql://h", "x"), "postgresql://h/x");
     }
 }

@@ -115,14 +115,69 @@ fn api_routes(cfg: &mut ServiceConfig) {
     cfg.service(utoipa_actix_web::scope("/api/v1").configure(org::configure));
 }
 
+/// Responses and headers that a shared layer adds to whole classes of operations,
+/// written into the spec here once rather than on every handler: any operation
+/// with a JSON body can answer 413 and 415 (the `ValidJson` extractor); any POST
+/// under `/api/v1` takes `Idempotency-Key` and can answer 409 and 422 for it (the
+/// idempotency middleware).
+fn add_shared_layer_responses(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    use utoipa::openapi::{Ref, RefOr, Required};
+
+    let reference = |name: &str| RefOr::Ref(Ref::from_response_name(name));
+    for (path, item) in api.paths.paths.iter_mut() {
+        let is_api = path.starts_with("/api/v1/");
+        let ops = [
+            (false, item.get.as_mut()),
+            (false, item.put.as_mut()),
+            (true, item.post.as_mut()),
+            (false, item.patch.as_mut()),
+            (false, item.delete.as_mut()),
+        ];
+        for (is_post, op) in ops {
+            let Some(op) = op else { continue };
+            let mut add = |status: &str, name: &str| {
+                op.responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| reference(name));
+            };
+            let has_body = op.request_body.is_some();
+            if has_body {
+                add("413", "PayloadTooLarge");
+                add("415", "UnsupportedMediaType");
+            }
+            if is_post && is_api {
+                add("409", "Conflict");
+                add("422", "UnprocessableEntity");
+                op.parameters.get_or_insert_with(Vec::new).push(RefOr::T(
+                    ParameterBuilder::new()
+                        .name("Idempotency-Key")
+                        .parameter_in(ParameterIn::Header)
+                        .required(Required::False)
+                        .description(Some(
+                            "Makes a retry safe: the same key and body (per caller, within 24 h) returns the \
+                             first response without doing the work again",
+                        ))
+                        .schema(Some(ObjectBuilder::new().schema_type(Type::String).min_length(Some(1)).max_length(Some(255))))
+                        .build(),
+                ));
+            }
+        }
+    }
+}
+
 /// The OpenAPI document, without a database or a server.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    App::new()
+    let mut api = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(api_routes)
         .split_for_parts()
-        .1
+        .1;
+    add_shared_layer_responses(&mut api);
+    api
 }
 
 /// The spec as committed in `openapi/openapi.json`: pretty-printed, newline-ended.
@@ -166,12 +221,13 @@ pub fn build_app_with(
         InitError = (),
     >,
 > {
-    let (app, api) = App::new()
+    let (app, mut api) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(api_routes)
         .configure(extra)
         .split_for_parts();
+    add_shared_layer_responses(&mut api);
     let routes = web::Data::new(RouteTable::from_openapi(&api));
     let config = state.config.clone();
 

@@ -3,7 +3,6 @@
 //! read from the generated spec, so the answer is right for every route without a
 //! list kept by hand.
 
-use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
 use kernel::{ApiError, ErrorCode};
 use utoipa::openapi::OpenApi;
@@ -36,7 +35,7 @@ impl RouteTable {
                         }
                     })
                     .collect();
-                let mut methods: Vec<String> = [
+                let methods: Vec<String> = [
                     ("GET", item.get.is_some()),
                     ("POST", item.post.is_some()),
                     ("PUT", item.put.is_some()),
@@ -47,9 +46,6 @@ impl RouteTable {
                 .filter(|(_, present)| *present)
                 .map(|(m, _)| m.to_owned())
                 .collect();
-                if item.get.is_some() {
-                    methods.push("HEAD".to_owned());
-                }
                 (segments, methods)
             })
             .collect();
@@ -83,7 +79,7 @@ pub async fn no_route(
     table: web::Data<RouteTable>,
 ) -> Result<HttpResponse, ApiError> {
     match table.allowed(req.path()) {
-        Some(methods) if *req.method() != Method::OPTIONS => {
+        Some(methods) => {
             let mut err = ApiError::new(
                 ErrorCode::MethodNotAllowed,
                 format!(

@@ -78,7 +78,7 @@ async fn get_readiness(state: web::Data<AppState>) -> Result<HttpResponse, ApiEr
 #[utoipa::path(
     tag = "operations",
     responses(
-        (status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain; version=0.0.4"),
+        (status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain; version=0.0.4; charset=utf-8"),
         (status = 500, response = InternalError),
     )
 )]

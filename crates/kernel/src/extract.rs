@@ -72,6 +72,23 @@ where
 
 /// Deserializes JSON, naming the failing field in the error.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // NUL can be written in JSON (`\u0000`) but no database text column takes it
+    // (PostgreSQL refuses it outright): refuse it here, naming the field.
+    if bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
+        let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+            ApiError::new(
+                ErrorCode::MalformedJson,
+                format!("the body is not valid JSON: {e}"),
+            )
+        })?;
+        if let Some(path) = find_nul(&value, String::new()) {
+            return Err(ApiError::invalid_field(
+                &path,
+                "control_character",
+                "must not contain the NUL character",
+            ));
+        }
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -79,6 +96,35 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         deserialize_error(&path, &inner.to_string(), inner.is_data(), "")
     })?;
     Ok(value)
+}
+
+/// The path of the first string (or key) holding a NUL character.
+fn find_nul(value: &serde_json::Value, path: String) -> Option<String> {
+    use serde_json::Value;
+    match value {
+        Value::String(s) if s.contains('\0') => Some(if path.is_empty() {
+            "body".to_owned()
+        } else {
+            path
+        }),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| find_nul(v, format!("{path}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let p = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            if k.contains('\0') {
+                Some(p)
+            } else {
+                find_nul(v, p)
+            }
+        }),
+        _ => None,
+    }
 }
 
 /// Maps a serde message to the problem a client should see. `prefix` places the
@@ -245,11 +291,19 @@ where
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         std::future::ready(parse_query(req.query_string()).and_then(|v: T| {
-            validate(&v).map_err(|mut e| {
-                for fe in &mut e.errors {
+            // A query parameter out of range is a malformed request (400), not an
+            // invalid entity.
+            validate(&v).map_err(|e| {
+                let mut errors = e.errors.clone();
+                for fe in &mut errors {
                     fe.field = format!("query.{}", fe.field);
                 }
-                e
+                let mut err = ApiError::new(
+                    ErrorCode::InvalidParameter,
+                    e.detail.replace("field `", "query parameter `"),
+                );
+                err.errors = errors;
+                err
             })?;
             Ok(ValidQuery(v))
         }))
@@ -258,6 +312,20 @@ where
 
 /// Parses a query string, naming the offending parameter.
 pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    if let Some((name, _)) =
+        form_urlencoded_parse(query).find(|(k, v)| k.contains('\0') || v.contains('\0'))
+    {
+        let mut e = ApiError::new(
+            ErrorCode::InvalidParameter,
+            "query parameters must not contain the NUL character",
+        );
+        e.errors = vec![FieldError::new(
+            format!("query.{name}"),
+            "control_character",
+            "must not contain NUL",
+        )];
+        return Err(e);
+    }
     let de = serde_urlencoded::Deserializer::new(form_urlencoded_parse(query));
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -392,6 +460,25 @@ mod tests {
     }
 
     #[test]
+    fn nul_characters_are_refused_with_their_path() {
+        let err = parse_json::<Claim>(br#"{"title":"a\u0000b","lines":[]}"#).unwrap_err();
+        assert_eq!(err.code, ErrorCode::ValidationFailed);
+        assert_eq!(
+            (err.errors[0].field.as_str(), err.errors[0].code.as_str()),
+            ("title", "control_character")
+        );
+        // An escaped backslash before `u0000` is ordinary text.
+        assert_eq!(
+            parse_json::<Claim>(br#"{"title":"a\\u0000","lines":[]}"#)
+                .unwrap()
+                .title,
+            "a\\u0000"
+        );
+        let err = parse_query::<Q>("limit=1&x=%00").unwrap_err();
+        assert_eq!(err.errors[0].field, "query.x");
+    }
+
+    #[test]
     fn syntax_error_is_malformed() {
         let err = parse_json::<Claim>(b"{\"title\": ").unwrap_err();
         assert_eq!(err.code, ErrorCode::MalformedJson);
@@ -415,5 +502,14 @@ mod tests {
         assert_eq!(err.errors[0].field, "query.limit");
         let q = parse_query::<Q>("limit=300").unwrap();
         assert_eq!(validate(&q).unwrap_err().errors[0].code, "range");
+        let req = actix_web::test::TestRequest::with_uri("/x?limit=300").to_http_request();
+        let err = futures_util::FutureExt::now_or_never(ValidQuery::<Q>::from_request(
+            &req,
+            &mut Payload::None,
+        ))
+        .unwrap()
+        .unwrap_err();
+        assert_eq!(err.status().as_u16(), 400);
+        assert_eq!(err.errors[0].field, "query.limit");
     }
 }

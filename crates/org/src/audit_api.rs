@@ -71,6 +71,7 @@ impl From<audit::AuditEvent> for AuditEvent {
 #[into_params(parameter_in = Query)]
 pub struct ListAuditEvents {
     #[validate(length(min = 1, max = 64))]
+    #[param(min_length = 1, max_length = 64)]
     pub entity_type: Option<String>,
     pub entity_id: Option<i64>,
     pub actor_user_id: Option<i64>,

@@ -173,6 +173,7 @@ pub struct ListOffices {
     pub region_id: Option<i64>,
     /// Matches code or name, case-insensitively.
     #[validate(length(min = 1, max = 100))]
+    #[param(min_length = 1, max_length = 100)]
     pub q: Option<String>,
     #[validate(range(min = 1, max = 200))]
     #[param(minimum = 1, maximum = 200)]

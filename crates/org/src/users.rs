@@ -140,6 +140,7 @@ pub struct ListUsers {
     pub active: Option<bool>,
     /// Matches username or display name, case-insensitively.
     #[validate(length(min = 1, max = 100))]
+    #[param(min_length = 1, max_length = 100)]
     pub q: Option<String>,
     #[validate(range(min = 1, max = 200))]
     #[param(minimum = 1, maximum = 200)]
@@ -884,6 +885,26 @@ async fn end_role_assignment(
             };
             if before.ended_at.is_some() {
                 return Err(ApiError::invalid_transition("end", "ended", &[]));
+            }
+            if before.user_id == p.user_id {
+                return Err(ApiError::conflict(
+                    "you cannot end your own role assignment; ask another administrator",
+                ));
+            }
+            if before.role == "hq_admin" {
+                let others: i64 = ra::table
+                    .filter(ra::role.eq("hq_admin"))
+                    .filter(ra::ended_at.is_null())
+                    .filter(ra::id.ne(id))
+                    .filter(ra::valid_to.is_null().or(ra::valid_to.ge(today())))
+                    .count()
+                    .get_result(conn)
+                    .api()?;
+                if others == 0 {
+                    return Err(ApiError::conflict(
+                        "this is the last HQ administrator; assign another one first",
+                    ));
+                }
             }
             let today = today();
             let after: RoleAssignment = diesel::update(ra::table.find(id))

@@ -1,0 +1,191 @@
+//! The shared write path on both backends: idempotent POSTs (replay, a reused key
+//! with another body, a concurrent duplicate), gapless document numbers under
+//! concurrency, and atomic units of work.
+
+use actix_web::test::TestRequest;
+use actix_web::{HttpResponse, post, web};
+use branchline_tests::{Backend, TestApp, db_test, json};
+use diesel::prelude::*;
+use kernel::{ApiError, Principal};
+use store::Db;
+use store::schema::{departments, idempotency_keys};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+fn with_key(token: &str, path: &str, key: &str, body: &serde_json::Value) -> TestRequest {
+    TestRequest::post()
+        .uri(path)
+        .insert_header(("authorization", format!("Bearer {token}")))
+        .insert_header(("idempotency-key", key))
+        .set_json(body)
+}
+
+fn department_count(app: &TestApp, name: &str) -> i64 {
+    app.conn(|c| {
+        departments::table
+            .filter(departments::name.eq(name))
+            .count()
+            .get_result(c)
+            .unwrap()
+    })
+}
+
+db_test! {
+    async fn a_retried_post_returns_the_first_response_and_does_no_work(app) {
+        app.load_demo();
+        let token = app.login("gz01.office_director").await;
+        let body = json!({"office_id": app.office_id("GZ01"), "name": "檔案室 Archive", "kind": "administration"});
+        let first = app.call(with_key(&token, "/api/v1/org/departments", "key-1", &body)).await;
+        let created = first.ok(201);
+        let replay = app.call(with_key(&token, "/api/v1/org/departments", "key-1", &body)).await;
+        assert_eq!(replay.status, 201);
+        assert_eq!(replay.header("idempotent-replayed"), Some("true"));
+        assert_eq!(replay.header("location"), first.header("location"));
+        assert_eq!(replay.header("etag"), first.header("etag"));
+        assert_eq!(replay.json(), created);
+        assert_eq!(department_count(&app, "檔案室 Archive"), 1);
+        assert_eq!(app.audit_events("department", created["id"].as_i64().unwrap()).len(), 1);
+
+        // The same key with another body.
+        let other = json!({"office_id": app.office_id("GZ01"), "name": "Another", "kind": "other"});
+        app.call(with_key(&token, "/api/v1/org/departments", "key-1", &other)).await.problem(422, "idempotency_key_reused");
+        assert_eq!(department_count(&app, "Another"), 0);
+
+        // Keys are per caller: another user's identical key is independent.
+        let admin = app.login("hq.admin").await;
+        app.call(with_key(&admin, "/api/v1/org/departments", "key-1", &other)).await.ok(201);
+
+        // A refused request is replayed as refused, without running again.
+        let closed_body = json!({"office_id": 999_999, "name": "Ghost", "kind": "other"});
+        app.call(with_key(&token, "/api/v1/org/departments", "key-2", &closed_body)).await.problem(404, "not_found");
+        let again = app.call(with_key(&token, "/api/v1/org/departments", "key-2", &closed_body)).await;
+        again.problem(404, "not_found");
+        assert_eq!(again.header("idempotent-replayed"), Some("true"));
+
+        let stored: i64 = app.conn(|c| idempotency_keys::table.count().get_result(c).unwrap());
+        assert_eq!(stored, 3);
+    }
+}
+
+/// A slow create, to hold a key in progress while a duplicate arrives.
+#[utoipa::path(responses((status = 201, description = "created")))]
+#[post("/test/slow-create")]
+async fn slow_create(db: web::Data<Db>, p: Principal) -> Result<HttpResponse, ApiError> {
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(600)).await;
+    let actor = p.actor(Default::default());
+    let id = db
+        .tx(move |conn| {
+            store::audit::record(
+                conn,
+                &actor,
+                store::audit::Change::new("create", "probe", 1, None),
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(json!({"event": id})))
+}
+
+fn slow_routes(cfg: &mut ServiceConfig) {
+    cfg.service(slow_create);
+}
+
+async fn slow_app(backend: Backend) -> Option<TestApp> {
+    TestApp::try_with(backend, |_| {}, slow_routes).await
+}
+
+#[actix_web::test]
+async fn a_concurrent_duplicate_is_409_on_sqlite() {
+    concurrent_duplicate(slow_app(Backend::Sqlite).await.unwrap()).await;
+}
+
+#[actix_web::test]
+async fn a_concurrent_duplicate_is_409_on_postgres() {
+    if let Some(app) = slow_app(Backend::Postgres).await {
+        concurrent_duplicate(app).await;
+    }
+}
+
+async fn concurrent_duplicate(app: TestApp) {
+    app.load_demo();
+    let token = app.login("hq.admin").await;
+    let body = json!({});
+    let (a, b) = futures_util::future::join(
+        app.call(with_key(&token, "/test/slow-create", "dup", &body)),
+        app.call(with_key(&token, "/test/slow-create", "dup", &body)),
+    )
+    .await;
+    let mut statuses = [a.status.as_u16(), b.status.as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [201, 409], "{} / {}", a.text(), b.text());
+    let conflict = if a.status == 409 { &a } else { &b };
+    conflict.problem(409, "idempotency_in_progress");
+    assert_eq!(app.audit_events("probe", 1).len(), 1, "the work ran once");
+    // Once finished, the retry is a replay.
+    let replay = app
+        .call(with_key(&token, "/test/slow-create", "dup", &body))
+        .await;
+    assert_eq!(replay.header("idempotent-replayed"), Some("true"));
+    assert_eq!(app.audit_events("probe", 1).len(), 1);
+}
+
+db_test! {
+    async fn fifty_concurrent_document_numbers_are_distinct_and_consecutive(app) {
+        app.load_demo();
+        let office = app.office_id("GZ01");
+        let tasks = (0..50).map(|_| {
+            let db = app.db.clone();
+            async move { db.tx(move |c| store::docnum::next(c, office, "GZ01", "SO", 2026)).await.unwrap() }
+        });
+        let mut numbers = futures_util::future::join_all(tasks).await;
+        numbers.sort();
+        let expected: Vec<String> = (1..=50).map(|n| format!("SO-GZ01-2026-{n:06}")).collect();
+        assert_eq!(numbers, expected);
+        // Another type, office or year has its own sequence.
+        let other = app.db.tx(move |c| store::docnum::next(c, office, "GZ01", "EC", 2026)).await.unwrap();
+        assert_eq!(other, "EC-GZ01-2026-000001");
+    }
+}
+
+db_test! {
+    async fn a_rolled_back_document_gives_its_number_back(app) {
+        app.load_demo();
+        let office = app.office_id("SH01");
+        let failed = app
+            .db
+            .tx(move |c| {
+                store::docnum::next(c, office, "SH01", "FA", 2026)?;
+                Err::<(), _>(ApiError::conflict("the document failed after taking a number"))
+            })
+            .await;
+        assert!(failed.is_err());
+        let n = app.db.tx(move |c| store::docnum::next(c, office, "SH01", "FA", 2026)).await.unwrap();
+        assert_eq!(n, "FA-SH01-2026-000001");
+    }
+}
+
+db_test! {
+    async fn a_failed_unit_of_work_leaves_nothing_behind(app) {
+        app.load_demo();
+        let office = app.office_id("HZ01");
+        let result = app
+            .db
+            .tx(move |c| {
+                diesel::insert_into(departments::table)
+                    .values((
+                        departments::office_id.eq(office),
+                        departments::name.eq("Half-written"),
+                        departments::kind.eq("other"),
+                        departments::status.eq("active"),
+                        departments::created_at.eq(chrono::Utc::now().naive_utc()),
+                        departments::updated_at.eq(chrono::Utc::now().naive_utc()),
+                    ))
+                    .execute(c)
+                    .map_err(store::db_error)?;
+                // The audit write fails (no such table): the department must go too.
+                diesel::sql_query("INSERT INTO no_such_table VALUES (1)").execute(c).map_err(store::db_error)?;
+                Ok(())
+            })
+            .await;
+        assert_eq!(result.unwrap_err().status().as_u16(), 500);
+        assert_eq!(department_count(&app, "Half-written"), 0);
+    }
+}
