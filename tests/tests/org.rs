@@ -14,18 +14,46 @@ fn ids(page: &Value) -> Vec<i64> {
         .collect()
 }
 
+/// Opens an office the regulated way: a request by network management, approved
+/// by company leadership.
 async fn new_office(app: &TestApp, token: &str, code: &str) -> Value {
     let region: i64 = app.get_as(token, "/api/v1/org/regions").await.ok(200)["items"][0]["id"]
         .as_i64()
         .unwrap();
-    app.post_as(
-        token,
-        "/api/v1/org/offices",
-        &json!({"code": code, "name": format!("Office {code}"), "region_id": region, "address": "1 Road",
-                "reason": "new market", "effective_date": "2026-12-01"}),
+    let request = app
+        .post_as(
+            token,
+            "/api/v1/org/office-requests",
+            &json!({"kind": "open", "code": code, "name": format!("Office {code}"), "region_id": region,
+                    "address": "1 Road", "reason": "new market", "effective_date": "2026-12-01"}),
+        )
+        .await
+        .ok(201);
+    assert_eq!(request["status"], "in_approval");
+    let approval = request["approval_id"].as_i64().unwrap();
+    let leader = app.login("hq.executive").await;
+    app.act_as(
+        &leader,
+        &format!("/api/v1/approvals/{approval}/approve"),
+        "\"1\"",
+        &json!({}),
     )
     .await
-    .ok(201)
+    .ok(200);
+    let request = app
+        .get_as(
+            token,
+            &format!("/api/v1/org/office-requests/{}", request["id"]),
+        )
+        .await
+        .ok(200);
+    assert_eq!(request["status"], "approved");
+    app.get_as(
+        token,
+        &format!("/api/v1/org/offices/{}", request["result_office_id"]),
+    )
+    .await
+    .ok(200)
 }
 
 db_test! {
@@ -34,16 +62,22 @@ db_test! {
         let gz = app.office_id("GZ01");
         let sh = app.office_id("SH01");
 
-        // Opening offices: HQ network management and admin only.
+        // Requesting an office opening: HQ network management and admin only.
         let cases: [(&str, u16); 6] = [("hq.admin", 201), ("hq.network_manager", 201), ("hq.auditor", 403),
                                ("hq.finance", 403), ("gz01.office_director", 403), ("south.regional_manager", 403)];
         for (i, (user, status)) in cases.into_iter().enumerate() {
             let token = app.login(user).await;
-            let code = format!("T{i}");
-            let res = app.post_as(&token, "/api/v1/org/offices", &json!({"code": code, "name": "x", "region_id": 1,
-                "address": "a", "reason": "r", "effective_date": "2026-12-01"})).await;
+            let res = app.post_as(&token, "/api/v1/org/office-requests", &json!({"kind": "open", "code": format!("T{i}"),
+                "name": "x", "region_id": 1, "address": "a", "reason": "r", "effective_date": "2026-12-01"})).await;
             assert_eq!(res.status.as_u16(), status, "{user}: {}", res.text());
         }
+        // Opening only happens through approval: nothing is open yet.
+        let admin = app.login("hq.admin").await;
+        assert_eq!(ids(&app.get_as(&admin, "/api/v1/org/offices").await.ok(200)).len(), 4);
+        // Leadership approves one of them; then it is an office.
+        let pending = app.get_as(&app.login("hq.executive").await, "/api/v1/approvals/inbox").await.ok(200);
+        assert_eq!(pending["items"].as_array().unwrap().len(), 2);
+        new_office(&app, &app.login("hq.network_manager").await, "T9").await;
 
         // Reading offices: everyone with a role, each within their reach.
         let seen = |page: Value| ids(&page).len();
@@ -186,15 +220,30 @@ db_test! {
             .insert_header(("authorization", format!("Bearer {network}"))).set_json(&body)).await;
         missing.problem(428, "precondition_required");
 
-        // Close, then nothing new may be created there; history stays readable.
-        let closed = app.act_as(&network, &format!("/api/v1/org/offices/{id}/close"), "\"2\"",
-            &json!({"reason": "market exit", "effective_date": "2027-06-30"})).await.ok(200);
-        assert_eq!((closed["status"].clone(), closed["closed_on"].clone()), (json!("closed"), json!("2027-06-30")));
+        // Close through a request; leadership rejects once, then approves the resubmission.
         let admin = app.login("hq.admin").await;
+        let leader = app.login("hq.executive").await;
+        let request = app.post_as(&network, "/api/v1/org/office-requests",
+            &json!({"kind": "close", "office_id": id, "reason": "market exit", "effective_date": "2027-06-30"})).await.ok(201);
+        let approval = request["approval_id"].as_i64().unwrap();
+        app.act_as(&leader, &format!("/api/v1/approvals/{approval}/reject"), "\"1\"", &json!({"reason": "wait for Q3 results"}))
+            .await
+            .ok(200);
+        let rejected = app.get_as(&network, &format!("/api/v1/org/office-requests/{}", request["id"])).await.ok(200);
+        assert_eq!((rejected["status"].clone(), rejected["rejection_reason"].clone()), (json!("rejected"), json!("wait for Q3 results")));
+        assert_eq!(app.get_as(&admin, &format!("/api/v1/org/offices/{id}")).await.ok(200)["status"], "active");
+        app.post_as(&network, &format!("/api/v1/org/office-requests/{}/submit", request["id"]), &json!({})).await.ok(200);
+        let approval_now = app.get_as(&leader, &format!("/api/v1/approvals/{approval}")).await;
+        let etag = approval_now.header("etag").unwrap().to_owned();
+        assert_eq!(approval_now.json()["round"], 2);
+        let closed = app.act_as(&leader, &format!("/api/v1/approvals/{approval}/approve"), &etag, &json!({})).await.ok(200);
+        assert_eq!(closed["status"], "approved");
+        let office_now = app.get_as(&admin, &format!("/api/v1/org/offices/{id}")).await.ok(200);
+        assert_eq!((office_now["status"].clone(), office_now["closed_on"].clone()), (json!("closed"), json!("2027-06-30")));
         let res = app.post_as(&admin, "/api/v1/org/departments", &json!({"office_id": id, "name": "Sales", "kind": "sales"})).await;
         assert_eq!(res.problem(409, "invalid_transition")["current_state"], "closed");
-        app.act_as(&network, &format!("/api/v1/org/offices/{id}/close"), "\"3\"",
-            &json!({"reason": "again", "effective_date": "2027-07-01"})).await.problem(409, "invalid_transition");
+        app.post_as(&network, "/api/v1/org/office-requests",
+            &json!({"kind": "close", "office_id": id, "reason": "again", "effective_date": "2027-07-01"})).await.problem(409, "invalid_transition");
 
         let changes = app.get_as(&admin, &format!("/api/v1/org/offices/{id}/changes")).await.ok(200);
         let kinds: Vec<&str> = changes["items"].as_array().unwrap().iter().map(|c| c["kind"].as_str().unwrap()).collect();

@@ -39,6 +39,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub metrics: Arc<Metrics>,
     pub org: OrgSettings,
+    /// Every document type the approval engine routes.
+    pub documents: workflow::Registry,
 }
 
 impl AppState {
@@ -58,7 +60,14 @@ impl AppState {
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
             org: OrgSettings::new(tokens),
+            documents: workflow::registry(),
         }
+    }
+
+    /// Adds a document type to the approval engine (tests add their own).
+    pub fn with_document(mut self, doc: Arc<dyn workflow::ApprovalDocument>) -> Self {
+        self.documents = self.documents.with(doc);
+        self
     }
 }
 
@@ -104,6 +113,7 @@ impl Modify for BearerAuth {
         (name = "auth", description = "Sign-in, tokens, the caller's own profile"),
         (name = "org", description = "Regions, offices, departments, users and role assignments"),
         (name = "audit", description = "The audit trail of every write"),
+        (name = "approvals", description = "The approval engine: inbox, chains, decisions, policies"),
         (name = "operations", description = "Liveness, readiness and metrics"),
     )
 )]
@@ -112,7 +122,11 @@ struct ApiDoc;
 /// Every documented route, registered through utoipa so the spec sees each one.
 fn api_routes(cfg: &mut ServiceConfig) {
     ops::configure(cfg);
-    cfg.service(utoipa_actix_web::scope("/api/v1").configure(org::configure));
+    cfg.service(
+        utoipa_actix_web::scope("/api/v1")
+            .configure(org::configure)
+            .configure(workflow::configure),
+    );
 }
 
 /// Responses and headers that a shared layer adds to whole classes of operations,
@@ -238,6 +252,7 @@ pub fn build_app_with(
     app.app_data(web::Data::new(resolver))
         .app_data(web::Data::new(state.db.clone()))
         .app_data(web::Data::new(state.org.clone()))
+        .app_data(web::Data::new(state.documents.clone()))
         .app_data(web::Data::new(state))
         .app_data(routes)
         .app_data(web::PayloadConfig::new(config.body_limit))

@@ -174,6 +174,14 @@ fn serve(db: Db, config: Config) -> Result<(), String> {
     let workers = config.workers;
     let state_db = db.clone();
     let state = AppState::new(db, config);
+    {
+        let mut conn = state_db
+            .pool()
+            .get()
+            .map_err(|e| format!("cannot get a database connection: {e}"))?;
+        workflow::engine::ensure_default_policies(&mut conn, &state.documents)
+            .map_err(|e| format!("default approval policies: {e:?}"))?;
+    }
     actix_web::rt::System::new().block_on(async move {
         let mut server = actix_web::HttpServer::new(move || build_app(state.clone()))
             .shutdown_timeout(10)
@@ -187,6 +195,26 @@ fn serve(db: Db, config: Config) -> Result<(), String> {
             println!("Branchline is listening on http://{addr}");
             println!("API documentation: http://{addr}/docs/");
         }
+        // Overdue approval steps escalate one level up, checked every minute. Each
+        // step is claimed with a compare-and-set, so replicas never escalate twice.
+        let escalation_db = state_db.clone();
+        actix_web::rt::spawn(async move {
+            let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                let now = kernel::time::to_db(kernel::time::now());
+                match escalation_db
+                    .run(move |conn| workflow::escalate_overdue(conn, now))
+                    .await
+                {
+                    Ok(steps) if !steps.is_empty() => {
+                        tracing::info!(escalated = steps.len(), "overdue approval steps escalated")
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = ?e, "escalation run failed"),
+                }
+            }
+        });
         // Expired idempotency records are removed hourly; every replica may do it.
         actix_web::rt::spawn(async move {
             let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(3600));

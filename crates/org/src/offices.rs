@@ -1,9 +1,11 @@
 //! Offices (辦事處 / 分支機構). HQ's network management opens (設立), changes
 //! (變更) and closes (撤銷) them; each of these is a recorded action with a reason
-//! and an effective date, kept as the office's change history. A closed office
+//! and an effective date, kept as the office's change history. Opening and closing
+//! need approval: they are filed as office requests through the approval engine,
+//! which calls `apply_open` / `apply_close` here on final approval. A closed office
 //! accepts no new records; its history stays readable.
 
-use actix_web::{HttpResponse, get, patch, post, web};
+use actix_web::{HttpResponse, get, patch, web};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use kernel::concurrency::version_conflict;
@@ -21,15 +23,13 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::{Validate, ValidationError};
 
-use crate::common::{location, now_db, page};
-use crate::roles::{OFFICE_CHANGE, OFFICE_CLOSE, OFFICE_OPEN, OFFICE_READ};
+use crate::common::{now_db, page};
+use crate::roles::{OFFICE_CHANGE, OFFICE_READ};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_offices)
-        .service(open_office)
         .service(get_office)
         .service(change_office)
-        .service(close_office)
         .service(list_office_changes);
 }
 
@@ -149,16 +149,6 @@ pub struct ChangeOffice {
     #[schema(value_type = Option<i64>)]
     pub director_user_id: Option<Option<i64>>,
     /// Why the office changes (變更).
-    #[validate(length(min = 1, max = 1000))]
-    #[schema(min_length = 1, max_length = 1000)]
-    pub reason: String,
-    pub effective_date: NaiveDate,
-}
-
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CloseOffice {
-    /// Why the office closes (撤銷).
     #[validate(length(min = 1, max = 1000))]
     #[schema(min_length = 1, max_length = 1000)]
     pub reason: String,
@@ -305,74 +295,121 @@ fn record_change(
         .map(drop)
 }
 
-/// Open (設立) an office. HQ network management.
-#[utoipa::path(
-    tag = "org",
-    security(("bearer" = [])),
-    request_body = OpenOffice,
-    responses(
-        (status = 201, description = "Opened", body = Office, headers(("Location" = String), ("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 409, response = Conflict),
-        (status = 422, response = UnprocessableEntity),
-        (status = 500, response = InternalError),
-        (status = 503, response = ServiceUnavailable),
-    )
-)]
-#[post("/org/offices")]
-async fn open_office(
-    db: web::Data<Db>,
-    p: Principal,
-    body: ValidJson<OpenOffice>,
-) -> Result<HttpResponse, ApiError> {
-    let actor = p.actor(p.require_company(OFFICE_OPEN)?);
-    let body = body.into_inner();
-    let office = db
-        .tx(move |conn| {
-            check_region(conn, body.region_id)?;
-            if let Some(director) = body.director_user_id {
-                check_user(conn, "director_user_id", director)?;
-            }
-            let now = now_db();
-            let office: Office = diesel::insert_into(offices::table)
-                .values((
-                    offices::code.eq(&body.code),
-                    offices::name.eq(&body.name),
-                    offices::region_id.eq(body.region_id),
-                    offices::address.eq(&body.address),
-                    offices::director_user_id.eq(body.director_user_id),
-                    offices::status.eq("active"),
-                    offices::opened_on.eq(body.effective_date),
-                    offices::created_at.eq(now),
-                    offices::updated_at.eq(now),
-                    offices::version.eq(1_i64),
-                ))
-                .returning(offices::all_columns)
-                .get_result(conn)
-                .api()?;
-            record_change(
-                conn,
-                &actor,
-                office.id,
-                "open",
-                &body.reason,
-                body.effective_date,
-                json!({"after": office}),
-            )?;
-            audit::record(
-                conn,
-                &actor,
-                Change::new("open", "office", office.id, Some(office.id)).after(&office),
-            )?;
-            Ok(office)
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header(location(&format!("/org/offices/{}", office.id)))
-        .insert_header(etag(office.version))
-        .json(office))
+/// Checks that an office can be opened with this code in this region.
+pub fn check_open(conn: &mut AnyConnection, code: &str, region_id: i64) -> Result<(), ApiError> {
+    check_region(conn, region_id)?;
+    let taken: i64 = offices::table
+        .filter(offices::code.eq(code))
+        .count()
+        .get_result(conn)
+        .api()?;
+    if taken > 0 {
+        return Err(ApiError::invalid_field(
+            "code",
+            "taken",
+            "another office has this code",
+        ));
+    }
+    Ok(())
+}
+
+/// Opens (設立) an office: the office, its `open` change record and the audit
+/// event. Called by the approval engine when an opening request is approved.
+pub fn apply_open(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    body: &OpenOffice,
+) -> Result<Office, ApiError> {
+    check_open(conn, &body.code, body.region_id)?;
+    if let Some(director) = body.director_user_id {
+        check_user(conn, "director_user_id", director)?;
+    }
+    let now = now_db();
+    let office: Office = diesel::insert_into(offices::table)
+        .values((
+            offices::code.eq(&body.code),
+            offices::name.eq(&body.name),
+            offices::region_id.eq(body.region_id),
+            offices::address.eq(&body.address),
+            offices::director_user_id.eq(body.director_user_id),
+            offices::status.eq("active"),
+            offices::opened_on.eq(body.effective_date),
+            offices::created_at.eq(now),
+            offices::updated_at.eq(now),
+            offices::version.eq(1_i64),
+        ))
+        .returning(offices::all_columns)
+        .get_result(conn)
+        .api()?;
+    record_change(
+        conn,
+        actor,
+        office.id,
+        "open",
+        &body.reason,
+        body.effective_date,
+        json!({"after": office}),
+    )?;
+    audit::record(
+        conn,
+        actor,
+        Change::new("open", "office", office.id, Some(office.id)).after(&office),
+    )?;
+    Ok(office)
+}
+
+/// Closes (撤銷) an office: status, closing date, its `close` change record and
+/// the audit event. Called by the approval engine when a closing request is
+/// approved.
+pub fn apply_close(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: i64,
+    reason: &str,
+    effective_date: NaiveDate,
+) -> Result<Office, ApiError> {
+    let before: Office = offices::table
+        .find(id)
+        .select(Office::as_select())
+        .first(conn)
+        .found("office")?;
+    if before.status != "active" {
+        return Err(ApiError::invalid_transition("close", &before.status, &[]));
+    }
+    if effective_date < before.opened_on {
+        return Err(ApiError::invalid_field(
+            "effective_date",
+            "range",
+            "must not be before the office opened",
+        ));
+    }
+    let after: Office = diesel::update(offices::table.find(id))
+        .set((
+            offices::status.eq("closed"),
+            offices::closed_on.eq(Some(effective_date)),
+            offices::updated_at.eq(now_db()),
+            offices::version.eq(offices::version + 1),
+        ))
+        .returning(offices::all_columns)
+        .get_result(conn)
+        .api()?;
+    record_change(
+        conn,
+        actor,
+        id,
+        "close",
+        reason,
+        effective_date,
+        json!({"before": {"status": before.status}, "after": {"status": "closed", "closed_on": effective_date}}),
+    )?;
+    audit::record(
+        conn,
+        actor,
+        Change::new("close", "office", id, Some(id))
+            .before(&before)
+            .after(&after),
+    )?;
+    Ok(after)
 }
 
 /// Loads an office the caller may act on with `perm`: 404 outside their reach.
@@ -522,79 +559,6 @@ async fn change_office(
                     .before(&before)
                     .after(&after),
             )?;
-            Ok(after)
-        })
-        .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag(office.version))
-        .json(office))
-}
-
-/// Close (撤銷) an office. Its records stay readable; it accepts no new ones.
-#[utoipa::path(
-    tag = "org",
-    security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Office id"), ("If-Match" = String, Header, description = "ETag last read")),
-    request_body = CloseOffice,
-    responses(
-        (status = 200, description = "Closed", body = Office, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 422, response = UnprocessableEntity),
-        (status = 428, response = PreconditionRequired),
-        (status = 500, response = InternalError),
-        (status = 503, response = ServiceUnavailable),
-    )
-)]
-#[post("/org/offices/{id}/close")]
-async fn close_office(
-    db: web::Data<Db>,
-    p: Principal,
-    id: web::Path<i64>,
-    if_match: IfMatch,
-    body: ValidJson<CloseOffice>,
-) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let body = body.into_inner();
-    let office = db
-        .tx(move |conn| {
-            let (before, authority) = load_in_reach(conn, &p, OFFICE_CLOSE, id)?;
-            let actor = p.actor(authority);
-            if before.status != "active" {
-                return Err(ApiError::invalid_transition("close", &before.status, &[]));
-            }
-            if before.version != if_match.0 {
-                return Err(version_conflict(before.version));
-            }
-            if body.effective_date < before.opened_on {
-                return Err(ApiError::invalid_field("effective_date", "range", "must not be before the office opened"));
-            }
-            let after: Office = diesel::update(offices::table.find(id).filter(offices::version.eq(if_match.0)))
-                .set((
-                    offices::status.eq("closed"),
-                    offices::closed_on.eq(Some(body.effective_date)),
-                    offices::updated_at.eq(now_db()),
-                    offices::version.eq(offices::version + 1),
-                ))
-                .returning(offices::all_columns)
-                .get_result(conn)
-                .optional()
-                .api()?
-                .ok_or_else(|| version_conflict(before.version + 1))?;
-            record_change(
-                conn,
-                &actor,
-                id,
-                "close",
-                &body.reason,
-                body.effective_date,
-                json!({"before": {"status": before.status}, "after": {"status": "closed", "closed_on": body.effective_date}}),
-            )?;
-            audit::record(conn, &actor, Change::new("close", "office", id, Some(id)).before(&before).after(&after))?;
             Ok(after)
         })
         .await?;

@@ -25,6 +25,8 @@ pub const USER_MANAGE: &str = "user:manage";
 pub const ROLE_ASSIGNMENT_READ: &str = "role_assignment:read";
 pub const ROLE_ASSIGNMENT_MANAGE: &str = "role_assignment:manage";
 pub const AUDIT_READ: &str = "audit:read";
+pub const APPROVAL_READ: &str = "approval:read";
+pub const APPROVAL_POLICY_MANAGE: &str = "approval_policy:manage";
 
 /// Every permission, with what it allows.
 pub const PERMISSIONS: &[(&str, &str)] = &[
@@ -50,6 +52,14 @@ pub const PERMISSIONS: &[(&str, &str)] = &[
         "assign roles (within one's own reach) and end assignments",
     ),
     (AUDIT_READ, "read the audit trail"),
+    (
+        APPROVAL_READ,
+        "see approval chains and overdue approvals (one's own inbox needs no permission)",
+    ),
+    (
+        APPROVAL_POLICY_MANAGE,
+        "configure approval policies: HQ defaults and office overrides",
+    ),
 ];
 
 /// What scope an assignment of the role must have.
@@ -102,6 +112,8 @@ pub const ROLES: &[RoleDef] = &[
             ROLE_ASSIGNMENT_READ,
             ROLE_ASSIGNMENT_MANAGE,
             AUDIT_READ,
+            APPROVAL_READ,
+            APPROVAL_POLICY_MANAGE,
         ],
     },
     RoleDef {
@@ -116,7 +128,13 @@ pub const ROLES: &[RoleDef] = &[
         name: "HQ finance",
         name_zh: "總部財務部門",
         level: RoleLevel::Company,
-        permissions: &[REGION_READ, OFFICE_READ, DEPARTMENT_READ, USER_READ],
+        permissions: &[
+            REGION_READ,
+            OFFICE_READ,
+            DEPARTMENT_READ,
+            USER_READ,
+            APPROVAL_READ,
+        ],
     },
     RoleDef {
         code: "hq_hr",
@@ -150,6 +168,8 @@ pub const ROLES: &[RoleDef] = &[
             USER_READ,
             ROLE_ASSIGNMENT_READ,
             AUDIT_READ,
+            APPROVAL_READ,
+            APPROVAL_POLICY_MANAGE,
         ],
     },
     RoleDef {
@@ -164,6 +184,7 @@ pub const ROLES: &[RoleDef] = &[
             USER_READ,
             ROLE_ASSIGNMENT_READ,
             AUDIT_READ,
+            APPROVAL_READ,
         ],
     },
     RoleDef {
@@ -180,6 +201,7 @@ pub const ROLES: &[RoleDef] = &[
             ROLE_ASSIGNMENT_READ,
             ROLE_ASSIGNMENT_MANAGE,
             AUDIT_READ,
+            APPROVAL_READ,
         ],
     },
     RoleDef {
@@ -193,6 +215,7 @@ pub const ROLES: &[RoleDef] = &[
             USER_READ,
             ROLE_ASSIGNMENT_READ,
             AUDIT_READ,
+            APPROVAL_READ,
         ],
     },
     RoleDef {
