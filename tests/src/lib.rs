@@ -194,6 +194,17 @@ impl TestApp {
         configure: impl FnOnce(&mut Config),
         routes: fn(&mut ServiceConfig),
     ) -> Option<TestApp> {
+        Self::try_build(backend, configure, routes, Vec::new()).await
+    }
+
+    /// Like `try_with`, with document types for the approval engine that exist
+    /// only in tests.
+    pub async fn try_build(
+        backend: Backend,
+        configure: impl FnOnce(&mut Config),
+        routes: fn(&mut ServiceConfig),
+        documents: Vec<std::sync::Arc<dyn workflow::ApprovalDocument>>,
+    ) -> Option<TestApp> {
         let database = TestDatabase::new(backend)?;
         let mut config = Config::from_sources(None, &Default::default()).expect("default config");
         config.database_url = database.url.clone();
@@ -211,7 +222,10 @@ impl TestApp {
             let mut conn = db.pool().get().expect("connection");
             store::migrate::run_pending(&mut conn).expect("migrations");
         }
-        let state = AppState::new(db.clone(), config);
+        let mut state = AppState::new(db.clone(), config);
+        for doc in documents {
+            state = state.with_document(doc);
+        }
         let app = atest::init_service(build_app_with(state.clone(), routes)).await;
         let service = service(app.map(|res: ServiceResponse<_>| res.map_into_boxed_body()));
         Some(TestApp {

@@ -344,7 +344,7 @@ fn approver_columns(
             Some(level_str(role).to_owned()),
             None,
         ),
-        Approver::DepartmentSupervisor => {
+        Approver::DepartmentSupervisor {} => {
             ("department_supervisor".to_owned(), None, None, supervisor)
         }
     }
@@ -436,7 +436,10 @@ pub fn submit(
             continue;
         }
         let supervisor_for_step = match def.approver {
-            Approver::DepartmentSupervisor => {
+            // A submitter outside any department (a director, HQ staff) has no
+            // department head to review.
+            Approver::DepartmentSupervisor {} if info.owner_department_id.is_none() => continue,
+            Approver::DepartmentSupervisor {} => {
                 let Some(s) = supervisor else {
                     return Err(ApiError::conflict(format!(
                         "step `{}` needs the submitter's department supervisor, and there is none",
@@ -596,11 +599,14 @@ impl Decide {
     }
 }
 
-/// 412 for a stale `If-Match` — unless what changed the document since it was read
-/// was a decision on the same step, which is the lost race of two approvers: 409.
+/// 412 for a stale `If-Match` — unless what changed the document since it was
+/// read was another approver's decision on a step the caller could decide too:
+/// that is the lost race of two approvers on one step, a 409.
 fn stale(
     conn: &mut AnyConnection,
+    p: &Principal,
     instance: &Instance,
+    steps: &[Step],
     read_version: i64,
 ) -> Result<ApiError, ApiError> {
     let next: Option<Decision> = ad::table
@@ -609,16 +615,22 @@ fn stale(
                 .eq(instance.id)
                 .and(ad::instance_version.eq(read_version)),
         )
+        .filter(ad::action.eq_any(["approve", "reject", "return"]))
         .select(Decision::as_select())
         .order(ad::id.asc())
         .first(conn)
         .optional()
         .api()?;
+    let raced = next.as_ref().is_some_and(|d| {
+        matches!(d.action.as_str(), "approve" | "reject" | "return")
+            && steps
+                .iter()
+                .find(|s| Some(s.id) == d.step_id)
+                .is_some_and(|s| approver_authority(p, s, instance.office_id).is_some())
+    });
     Ok(match next {
-        Some(d) if matches!(d.action.as_str(), "approve" | "reject" | "return") => {
-            ApiError::conflict("another approver decided this step first")
-                .with_extra("decided_by", d.actor_user_id.into())
-        }
+        Some(d) if raced => ApiError::conflict("another approver decided this step first")
+            .with_extra("decided_by", d.actor_user_id.into()),
         _ => kernel::concurrency::version_conflict(instance.version),
     })
 }
@@ -637,15 +649,17 @@ pub fn decide(
     if !can_see(p, &instance, &steps) {
         return Err(ApiError::not_found("approval"));
     }
+    // A stale read first: a lost race reads better as "decided by another"
+    // than as the state that race produced.
+    if instance.version != read_version {
+        return Err(stale(conn, p, &instance, &steps, read_version)?);
+    }
     if instance.status != "pending" {
         return Err(ApiError::invalid_transition(
             decision.action(),
             &instance.status,
             &[],
         ));
-    }
-    if instance.version != read_version {
-        return Err(stale(conn, &instance, read_version)?);
     }
     let round_steps: Vec<&Step> = steps.iter().filter(|s| s.round == instance.round).collect();
     let current = round_steps
@@ -946,7 +960,7 @@ pub fn escalate_overdue(
     let mut escalated = Vec::new();
     for (step, instance_id) in overdue {
         let current = match step.approver_kind.as_str() {
-            "department_supervisor" => Approver::DepartmentSupervisor,
+            "department_supervisor" => Approver::DepartmentSupervisor {},
             _ => Approver::Role {
                 role: step.approver_role.clone().unwrap_or_default(),
             },

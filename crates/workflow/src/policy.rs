@@ -22,14 +22,16 @@ pub enum Approver {
         role: String,
     },
     /// The supervisor of the submitter's department.
-    DepartmentSupervisor,
+    DepartmentSupervisor {},
 }
 
 impl Approver {
     pub fn describe(&self) -> String {
         match self {
             Approver::Role { role } => role.clone(),
-            Approver::DepartmentSupervisor => "department_supervisor (of the submitter)".to_owned(),
+            Approver::DepartmentSupervisor {} => {
+                "department_supervisor (of the submitter)".to_owned()
+            }
         }
     }
 
@@ -38,7 +40,7 @@ impl Approver {
     pub fn default_escalation(&self) -> Option<Approver> {
         let role = |r: &str| Some(Approver::Role { role: r.to_owned() });
         match self {
-            Approver::DepartmentSupervisor => role("office_director"),
+            Approver::DepartmentSupervisor {} => role("office_director"),
             Approver::Role { role: r } => match roles::role(r).map(|d| d.level) {
                 Some(RoleLevel::Office) if r == "office_director" => role("regional_manager"),
                 Some(RoleLevel::Office) => role("office_director"),
@@ -164,7 +166,7 @@ mod tests {
     fn escalation_goes_one_level_up() {
         let up = |a: Approver| a.default_escalation();
         assert_eq!(
-            up(Approver::DepartmentSupervisor),
+            up(Approver::DepartmentSupervisor {}),
             Some(Approver::Role {
                 role: "office_director".into()
             })
