@@ -12,10 +12,11 @@
 #
 # Knobs (environment):
 #   SCHEMATHESIS_BACKENDS      backends to run, default "sqlite postgres"
-#   SCHEMATHESIS_MAX_EXAMPLES  test cases per operation and phase, default 25
+#   SCHEMATHESIS_MAX_EXAMPLES  test cases per operation and phase, default 50
 #   SCHEMATHESIS_WORKERS       concurrent Schemathesis workers, default 2
 #   SCHEMATHESIS_TIME_LIMIT    hard limit in seconds for one backend's run, default 900
 #   SCHEMATHESIS_CHECKS        comma-separated checks instead of the list below
+#   SCHEMATHESIS_PHASES        phases to run, default examples,fuzzing,stateful (see below)
 #   SCHEMATHESIS_SEED          reproduce a run (the seed is printed in each summary)
 #   SCHEMATHESIS_REPORT_DIR    if set, JUnit + NDJSON reports go to <dir>/<backend>/<pass>/
 #                              (a relative dir is taken from the repository root)
@@ -34,9 +35,16 @@ case "${1:-}" in
 esac
 
 backends=${SCHEMATHESIS_BACKENDS:-sqlite postgres}
-max_examples=${SCHEMATHESIS_MAX_EXAMPLES:-25}
+max_examples=${SCHEMATHESIS_MAX_EXAMPLES:-50}
 st_workers=${SCHEMATHESIS_WORKERS:-2}
 time_limit=${SCHEMATHESIS_TIME_LIMIT:-900}
+# The coverage phase is left out: in 4.32.5 it crashes inside the tool on some of
+# our request schemas (tagged unions such as an approval step's approver) with
+# "Inconsistent results" and Hypothesis' "AST constructor recursion depth
+# mismatch" — errors of the generator, not responses of the server, and they
+# come and go from run to run. Examples, fuzzing and stateful phases still send
+# every operation thousands of generated requests.
+phases=${SCHEMATHESIS_PHASES:-examples,fuzzing,stateful}
 admin_url=${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 pg_db="bl_schemathesis_$$"
 
@@ -323,6 +331,7 @@ EOF
     --url "$base"
     --checks "$checks"
     --max-examples "$max_examples"
+    --phases "$phases"
     --request-timeout 10
     --workers "$st_workers"
     --generation-database none
@@ -399,6 +408,7 @@ run_st() {
   # the scratch dir so nothing (reports, caches) lands in the repo.
   local tail_pid
   st_status=0
+  : >"$out"  # exists before tail opens it
   (cd "$work/$name" && exec timeout --kill-after=10 "$time_limit" "$st" "${args[@]}") \
     >"$out" 2>&1 </dev/null &
   st_pid=$!

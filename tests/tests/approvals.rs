@@ -628,6 +628,20 @@ approval_test! {
 }
 
 approval_test! {
+    async fn a_policy_that_routes_to_nobody_refuses_the_submission(app) {
+        let admin = app.login("hq.admin").await;
+        let gz = app.office_id("GZ01");
+        app.post_as(&admin, "/api/v1/approvals/policies", &json!({"doc_type": "test_doc", "office_id": gz, "name": "never",
+            "steps": [{"name": "big_only", "approver": {"kind": "role", "role": "office_director"},
+                       "condition": {"amount_above": 1_000_000_000}}]})).await.ok(201);
+        let rep = app.login("gz01.sales_rep").await;
+        let doc = app.post_as(&rep, "/test/docs", &json!({"amount": 5})).await.ok(201)["id"].as_i64().unwrap();
+        app.post_as(&rep, &format!("/test/docs/{doc}/submit"), &json!({})).await.problem(409, "conflict");
+        assert_eq!(doc_status(&app, doc), "draft");
+    }
+}
+
+approval_test! {
     async fn a_later_step_returns_the_document_to_an_earlier_one(app) {
         let rep = app.login("gz01.sales_rep").await;
         let (_, approval) = file(&app, &rep, 1000, Some(sales_department(&app, "GZ01"))).await;

@@ -436,6 +436,10 @@ db_test! {
             assert!(update.to_string().contains("append-only"), "{update}");
             let delete = conn.batch_execute("DELETE FROM audit_events").unwrap_err();
             assert!(delete.to_string().contains("append-only"), "{delete}");
+            if let store::AnyConnection::Postgresql(_) = conn {
+                let truncate = conn.batch_execute("TRUNCATE audit_events").unwrap_err();
+                assert!(truncate.to_string().contains("append-only"), "{truncate}");
+            }
         });
     }
 }

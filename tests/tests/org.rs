@@ -410,6 +410,42 @@ db_test! {
     }
 }
 
+db_test! {
+    async fn an_office_has_exactly_one_director(app) {
+        app.load_demo();
+        let admin = app.login("hq.admin").await;
+        let gz = app.office_id("GZ01");
+        let staff = app.user_id("gz01.staff");
+        let second = json!({"user_id": staff, "role": "office_director", "scope_kind": "office", "scope_id": gz, "valid_from": "2026-01-01"});
+        app.post_as(&admin, "/api/v1/org/role-assignments", &second).await.problem(409, "duplicate");
+        // End the director's assignment; the next one becomes the office's director.
+        let director = app.user_id("gz01.office_director");
+        let current = app.get_as(&admin, &format!("/api/v1/org/role-assignments?user_id={director}")).await.ok(200)["items"][0]["id"]
+            .as_i64()
+            .unwrap();
+        app.post_as(&admin, &format!("/api/v1/org/role-assignments/{current}/end"), &json!({})).await.ok(200);
+        app.post_as(&admin, "/api/v1/org/role-assignments", &second).await.ok(201);
+        assert_eq!(app.get_as(&admin, &format!("/api/v1/org/offices/{gz}")).await.ok(200)["director_user_id"], staff);
+    }
+}
+
+db_test! {
+    async fn a_second_request_for_the_same_office_is_refused(app) {
+        app.load_demo();
+        let network = app.login("hq.network_manager").await;
+        let hz = app.office_id("HZ01");
+        let close = json!({"kind": "close", "office_id": hz, "reason": "exit", "effective_date": "2027-01-31"});
+        app.post_as(&network, "/api/v1/org/office-requests", &close).await.ok(201);
+        app.post_as(&network, "/api/v1/org/office-requests", &close).await.problem(409, "duplicate");
+        let early = json!({"kind": "close", "office_id": app.office_id("SH01"), "reason": "x", "effective_date": "2020-01-01"});
+        let res = app.post_as(&network, "/api/v1/org/office-requests", &early).await;
+        assert_eq!(res.problem(422, "validation_failed")["errors"][0]["field"], "effective_date");
+        // Network management files requests but does not configure their approval.
+        let policy = json!({"doc_type": "office_request", "name": "x", "steps": [{"name": "a", "approver": {"kind": "role", "role": "staff"}}]});
+        app.post_as(&network, "/api/v1/approvals/policies", &policy).await.problem(403, "forbidden");
+    }
+}
+
 #[test]
 fn permissions_doc_is_current() {
     let committed = std::fs::read_to_string(concat!(

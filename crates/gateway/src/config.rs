@@ -63,59 +63,6 @@ impl std::fmt::Debug for Secret {
     }
 }
 
-/// Every setting, each with its environment variable, in one table: the README's
-/// configuration table is written from it.
-pub const SETTINGS: &[(&str, &str, &str)] = &[
-    (
-        "database_url",
-        "BRANCHLINE_DATABASE_URL",
-        "`sqlite://data/branchline.db` or `postgres://user:pass@host/db`",
-    ),
-    ("bind", "BRANCHLINE_BIND", "address to listen on"),
-    (
-        "cors_allowed_origins",
-        "BRANCHLINE_CORS_ALLOWED_ORIGINS",
-        "comma-separated origins allowed to call from a browser",
-    ),
-    (
-        "body_limit",
-        "BRANCHLINE_BODY_LIMIT",
-        "largest request body in bytes",
-    ),
-    (
-        "db_pool_size",
-        "BRANCHLINE_DB_POOL_SIZE",
-        "database connections in the pool",
-    ),
-    (
-        "db_checkout_timeout_secs",
-        "BRANCHLINE_DB_CHECKOUT_TIMEOUT_SECS",
-        "seconds a request waits for a connection before 503",
-    ),
-    ("log_format", "BRANCHLINE_LOG_FORMAT", "`text` or `json`"),
-    (
-        "log_filter",
-        "BRANCHLINE_LOG",
-        "tracing filter, e.g. `info`",
-    ),
-    ("workers", "BRANCHLINE_WORKERS", "HTTP worker threads"),
-    (
-        "jwt_secret",
-        "BRANCHLINE_JWT_SECRET",
-        "access-token signing key, at least 32 bytes",
-    ),
-    (
-        "access_token_ttl_secs",
-        "BRANCHLINE_ACCESS_TOKEN_TTL_SECS",
-        "access-token lifetime",
-    ),
-    (
-        "refresh_token_ttl_secs",
-        "BRANCHLINE_REFRESH_TOKEN_TTL_SECS",
-        "refresh-token lifetime",
-    ),
-];
-
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]

@@ -50,14 +50,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Serve { demo: false });
     match command {
-        Command::Openapi => {
-            print!("{}", gateway::openapi_json());
-            return ExitCode::SUCCESS;
-        }
-        Command::Permissions => {
-            print!("{}", org::roles::permissions_markdown());
-            return ExitCode::SUCCESS;
-        }
+        Command::Openapi => return print_out(&gateway::openapi_json()),
+        Command::Permissions => return print_out(&org::roles::permissions_markdown()),
         _ => {}
     }
     let config = match Config::load(cli.config.as_deref()) {
@@ -89,6 +83,19 @@ fn main() -> ExitCode {
         Err(message) => {
             tracing::error!("{message}");
             eprintln!("branchline: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Prints a document; a closed pipe (`| head`) is not an error worth a panic.
+fn print_out(text: &str) -> ExitCode {
+    use std::io::Write;
+    match std::io::stdout().write_all(text.as_bytes()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("branchline: cannot write: {e}");
             ExitCode::FAILURE
         }
     }

@@ -171,22 +171,27 @@ fn login_tx(
         }
     }
 
-    let user: Option<(i64, String, bool)> = users::table
+    let user: Option<(i64, String, bool, Option<i64>)> = users::table
         .filter(users::username.eq(&body.username))
-        .select((users::id, users::password_hash, users::active))
+        .select((
+            users::id,
+            users::password_hash,
+            users::active,
+            users::office_id,
+        ))
         .first(conn)
         .optional()
         .api()?;
     let verified = match &user {
-        Some((_, hash, _)) => password::verify(&body.password, hash),
+        Some((_, hash, _, _)) => password::verify(&body.password, hash),
         None => {
             password::verify_dummy(&body.password);
             false
         }
     };
-    let user_id = match user {
-        Some((id, _, true)) if verified => id,
-        Some((_, _, false)) if verified => {
+    let (user_id, office_id) = match user {
+        Some((id, _, true, office)) if verified => (id, office),
+        Some((_, _, false, _)) if verified => {
             return Err(ApiError::unauthenticated(
                 "this user account is deactivated",
             ));
@@ -215,7 +220,12 @@ fn login_tx(
             acting_for: None,
             request_id,
         };
-        audit::record(conn, &actor, Change::new("login", "user", user_id, None))?;
+        // Filed under the user's office, so the office's auditors see its sign-ins.
+        audit::record(
+            conn,
+            &actor,
+            Change::new("login", "user", user_id, office_id),
+        )?;
         Ok(pair)
     })
 }
@@ -547,6 +557,7 @@ async fn change_password(
     let body = body.into_inner();
     let actor = principal.actor(Default::default());
     let user_id = principal.user_id;
+    let office_id = principal.office_id;
     db.tx(move |conn| {
         let hash: String = users::table
             .find(user_id)
@@ -581,7 +592,7 @@ async fn change_password(
         audit::record(
             conn,
             &actor,
-            Change::new("change_password", "user", user_id, None),
+            Change::new("change_password", "user", user_id, office_id),
         )?;
         Ok(())
     })

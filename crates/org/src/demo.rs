@@ -66,6 +66,16 @@ pub fn create_admin(
     display_name: &str,
     password: &str,
 ) -> Result<User, ApiError> {
+    if username.len() < 3
+        || username.len() > 64
+        || crate::users::validate_username(username).is_err()
+    {
+        return Err(ApiError::invalid_field(
+            "username",
+            "pattern",
+            "must be 3 to 64 lower-case letters, digits, `.`, `_` or `-`",
+        ));
+    }
     if password.chars().count() < crate::password::MIN_LENGTH as usize {
         return Err(ApiError::invalid_field(
             "password",

@@ -169,7 +169,6 @@ pub const ROLES: &[RoleDef] = &[
             ROLE_ASSIGNMENT_READ,
             AUDIT_READ,
             APPROVAL_READ,
-            APPROVAL_POLICY_MANAGE,
         ],
     },
     RoleDef {

@@ -83,7 +83,7 @@ const USER_COLUMNS: UserColumns = (
     users::version,
 );
 
-fn validate_username(name: &str) -> Result<(), ValidationError> {
+pub fn validate_username(name: &str) -> Result<(), ValidationError> {
     if name
         .bytes()
         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
@@ -810,6 +810,34 @@ async fn create_role_assignment(
                         "that user does not hold this role in this scope",
                     ));
                 }
+            }
+            // Exactly one director per office (辦事處設主任一名): a second one is refused
+            // until the first assignment ends. Acting assignments are not a second
+            // director.
+            if def.code == "office_director" && body.acting_for_user_id.is_none() {
+                let office = scope.office_id.unwrap_or_default();
+                let holders: i64 = ra::table
+                    .filter(ra::role.eq("office_director"))
+                    .filter(ra::office_id.eq(office))
+                    .filter(ra::acting_for_user_id.is_null())
+                    .filter(ra::ended_at.is_null())
+                    .filter(ra::valid_to.is_null().or(ra::valid_to.ge(today())))
+                    .count()
+                    .get_result(conn)
+                    .api()?;
+                if holders > 0 {
+                    return Err(ApiError::new(
+                        kernel::ErrorCode::Duplicate,
+                        "the office has a director; end that assignment first",
+                    ));
+                }
+                diesel::update(offices::table.find(office))
+                    .set((
+                        offices::director_user_id.eq(body.user_id),
+                        offices::version.eq(offices::version + 1),
+                    ))
+                    .execute(conn)
+                    .api()?;
             }
             let row: RoleAssignment = diesel::insert_into(ra::table)
                 .values((

@@ -879,9 +879,25 @@ pub struct CreatePolicy {
     pub doc_type: String,
     /// Omit for the HQ default; set for one office's override.
     pub office_id: Option<i64>,
-    #[serde(flatten)]
-    #[validate(nested)]
-    pub policy: PolicyDef,
+    #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
+    pub name: String,
+    #[validate(length(min = 1, max = 20), nested)]
+    #[schema(min_items = 1, max_items = 20)]
+    pub steps: Vec<StepDef>,
+    /// May one person approve two steps of the same chain? Default no.
+    #[serde(default)]
+    pub allow_same_approver: bool,
+}
+
+impl CreatePolicy {
+    fn policy(&self) -> PolicyDef {
+        PolicyDef {
+            name: self.name.clone(),
+            steps: self.steps.clone(),
+            allow_same_approver: self.allow_same_approver,
+        }
+    }
 }
 
 /// Create a policy: an HQ default or an office override (HQ only).
@@ -909,6 +925,9 @@ async fn create_policy(
 ) -> Result<HttpResponse, ApiError> {
     let actor = p.actor(p.require_company(APPROVAL_POLICY_MANAGE)?);
     let body = body.into_inner();
+    let def = body.policy();
+    // The same rules as a policy edit (known roles).
+    kernel::extract::validate(&def)?;
     if registry.get(&body.doc_type).is_err() {
         return Err(ApiError::invalid_field(
             "doc_type",
@@ -921,7 +940,7 @@ async fn create_policy(
             if let Some(office) = body.office_id {
                 org::require_open_office(conn, office)?;
             }
-            let id = engine::insert_policy(conn, &body.doc_type, body.office_id, &body.policy)?;
+            let id = engine::insert_policy(conn, &body.doc_type, body.office_id, &def)?;
             let row: PolicyRow = ap::table
                 .find(id)
                 .select(POLICY_COLUMNS)

@@ -493,17 +493,17 @@ pub fn submit(
         "resubmit"
     };
     record(conn, &instance, None, action, actor, None)?;
-    let instance = match first {
+    let instance: Instance = match first {
         Some(pos) => diesel::update(ai::table.find(instance.id))
             .set(ai::current_position.eq(Some(pos)))
             .returning(ai::all_columns)
             .get_result(conn)
             .api()?,
         None => {
-            // No step applies: approved on submission.
-            let done = finish(conn, &instance, "approved")?;
-            doc.on_approved(conn, doc_id, actor)?;
-            done
+            // A policy that routes a document to nobody would approve it unseen.
+            return Err(ApiError::conflict(
+                "no step of the approval policy applies to this document; HQ must correct the policy",
+            ));
         }
     };
     audit::record(

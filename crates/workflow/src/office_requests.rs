@@ -14,7 +14,7 @@ use kernel::responses::{
     BadRequest, Conflict, Forbidden, InternalError, NotFound, ServiceUnavailable, Unauthorized,
     UnprocessableEntity,
 };
-use kernel::{Actor, ApiError, Page, Principal, ValidJson, ValidQuery};
+use kernel::{Actor, ApiError, ErrorCode, Page, Principal, ValidJson, ValidQuery};
 use org::offices::{self, OpenOffice};
 use org::roles::{OFFICE_CLOSE, OFFICE_OPEN, OFFICE_READ};
 use serde::{Deserialize, Serialize};
@@ -267,17 +267,60 @@ fn check(conn: &mut AnyConnection, body: &CreateOfficeRequest) -> Result<(), Api
                     "an opening request names no existing office",
                 ));
             }
-            offices::check_open(
-                conn,
-                body.code.as_deref().unwrap_or(""),
-                body.region_id.unwrap_or_default(),
-            )
+            let code = body.code.as_deref().unwrap_or("");
+            offices::check_open(conn, code, body.region_id.unwrap_or_default())?;
+            let pending: i64 = orq::table
+                .filter(
+                    orq::kind
+                        .eq("open")
+                        .and(orq::code.eq(code))
+                        .and(orq::status.eq("in_approval")),
+                )
+                .count()
+                .get_result(conn)
+                .api()?;
+            if pending > 0 {
+                return Err(ApiError::new(
+                    ErrorCode::Duplicate,
+                    "an opening request for this code is already in approval",
+                ));
+            }
+            Ok(())
         }
         RequestKind::Close => {
             let office = body.office_id.ok_or_else(|| {
                 ApiError::invalid_field("office_id", "required", "is required to close an office")
             })?;
-            org::require_open_office(conn, office).map(drop)
+            org::require_open_office(conn, office)?;
+            let opened_on: NaiveDate = store::schema::offices::table
+                .find(office)
+                .select(store::schema::offices::opened_on)
+                .first(conn)
+                .api()?;
+            if body.effective_date < opened_on {
+                return Err(ApiError::invalid_field(
+                    "effective_date",
+                    "range",
+                    "must not be before the office opened",
+                ));
+            }
+            let pending: i64 = orq::table
+                .filter(
+                    orq::kind
+                        .eq("close")
+                        .and(orq::office_id.eq(office))
+                        .and(orq::status.eq("in_approval")),
+                )
+                .count()
+                .get_result(conn)
+                .api()?;
+            if pending > 0 {
+                return Err(ApiError::new(
+                    ErrorCode::Duplicate,
+                    "a closing request for this office is already in approval",
+                ));
+            }
+            Ok(())
         }
     }
 }
