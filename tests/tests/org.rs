@@ -446,6 +446,49 @@ db_test! {
     }
 }
 
+db_test! {
+    async fn every_role_gets_exactly_its_permissions_on_org_endpoints(app) {
+        use org::roles::*;
+        app.load_demo();
+        let gz = app.office_id("GZ01");
+        for (i, def) in ROLES.iter().enumerate() {
+            let user = match def.level {
+                RoleLevel::Company => format!("hq.{}", def.code.strip_prefix("hq_").unwrap_or(def.code)),
+                RoleLevel::Region => "south.regional_manager".to_owned(),
+                RoleLevel::Office => format!("gz01.{}", def.code),
+            };
+            let token = app.login(&user).await;
+            let has = |perm: &str| def.permissions.contains(&perm);
+            for (perm, path) in [
+                (REGION_READ, "/api/v1/org/regions"),
+                (OFFICE_READ, "/api/v1/org/offices"),
+                (DEPARTMENT_READ, "/api/v1/org/departments"),
+                (USER_READ, "/api/v1/org/users"),
+                (ROLE_ASSIGNMENT_READ, "/api/v1/org/role-assignments"),
+                (AUDIT_READ, "/api/v1/audit-events"),
+                (APPROVAL_READ, "/api/v1/approvals/overdue"),
+            ] {
+                let res = app.get_as(&token, path).await;
+                assert_eq!(res.status.as_u16(), if has(perm) { 200 } else { 403 }, "{user}: GET {path}: {}", res.text());
+            }
+            let writes = [
+                (DEPARTMENT_MANAGE, "/api/v1/org/departments", json!({"office_id": gz, "name": format!("Dept {i}"), "kind": "other"})),
+                (USER_MANAGE, "/api/v1/org/users", json!({"username": format!("gz01.new{i}"), "display_name": "New",
+                    "password": "long enough password", "office_id": gz})),
+                (REGION_MANAGE, "/api/v1/org/regions", json!({"code": format!("R{i}"), "name": "Region"})),
+                (OFFICE_OPEN, "/api/v1/org/office-requests", json!({"kind": "open", "code": format!("NEW{i}"), "name": "x",
+                    "region_id": 1, "address": "a", "reason": "r", "effective_date": "2026-12-01"})),
+                (APPROVAL_POLICY_MANAGE, "/api/v1/approvals/policies", json!({"doc_type": "office_request", "office_id": gz,
+                    "name": format!("P{i}"), "steps": [{"name": "a", "approver": {"kind": "role", "role": "hq_executive"}}]})),
+            ];
+            for (perm, path, body) in writes {
+                let res = app.post_as(&token, path, &body).await;
+                assert_eq!(res.status.as_u16(), if has(perm) { 201 } else { 403 }, "{user}: POST {path}: {}", res.text());
+            }
+        }
+    }
+}
+
 #[test]
 fn permissions_doc_is_current() {
     let committed = std::fs::read_to_string(concat!(
