@@ -378,7 +378,7 @@ pub const DEMO_PASSWORD: &str = "branchline-demo";
 impl TestApp {
     /// Loads the demo company (regions, four offices, a user per role).
     pub fn load_demo(&self) {
-        self.conn(|c| org::demo::load_demo(c).expect("demo company"));
+        self.conn(|c| gateway::demo::load(c).expect("demo company"));
     }
 
     /// Signs in and returns the access token.

@@ -467,6 +467,7 @@ db_test! {
                 (ROLE_ASSIGNMENT_READ, "/api/v1/org/role-assignments"),
                 (AUDIT_READ, "/api/v1/audit-events"),
                 (APPROVAL_READ, "/api/v1/approvals/overdue"),
+                (CUSTOMER_READ, "/api/v1/sales/customers"),
             ] {
                 let res = app.get_as(&token, path).await;
                 assert_eq!(res.status.as_u16(), if has(perm) { 200 } else { 403 }, "{user}: GET {path}: {}", res.text());
@@ -480,6 +481,7 @@ db_test! {
                     "region_id": 1, "address": "a", "reason": "r", "effective_date": "2026-12-01"})),
                 (APPROVAL_POLICY_MANAGE, "/api/v1/approvals/policies", json!({"doc_type": "office_request", "office_id": gz,
                     "name": format!("P{i}"), "steps": [{"name": "a", "approver": {"kind": "role", "role": "hq_executive"}}]})),
+                (CUSTOMER_MANAGE, "/api/v1/sales/customers", json!({"name": format!("Customer {i}"), "classification": "potential", "office_id": gz})),
             ];
             for (perm, path, body) in writes {
                 let res = app.post_as(&token, path, &body).await;

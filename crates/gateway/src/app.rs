@@ -114,6 +114,7 @@ impl Modify for BearerAuth {
         (name = "org", description = "Regions, offices, departments, users and role assignments"),
         (name = "audit", description = "The audit trail of every write"),
         (name = "approvals", description = "The approval engine: inbox, chains, decisions, policies"),
+        (name = "sales", description = "Sales pipeline: customer files, contacts, interactions"),
         (name = "operations", description = "Liveness, readiness and metrics"),
     )
 )]
@@ -125,7 +126,8 @@ fn api_routes(cfg: &mut ServiceConfig) {
     cfg.service(
         utoipa_actix_web::scope("/api/v1")
             .configure(org::configure)
-            .configure(workflow::configure),
+            .configure(workflow::configure)
+            .configure(sales_pipeline::configure),
     );
 }
 

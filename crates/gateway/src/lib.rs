@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod config;
+pub mod demo;
 pub mod fallback;
 pub mod idempotency;
 pub mod metrics;

@@ -136,11 +136,12 @@ fn load_demo(db: &Db) -> Result<(), String> {
         .get()
         .map_err(|e| format!("cannot get a database connection: {e}"))?;
     let summary =
-        org::demo::load_demo(&mut conn).map_err(|e| format!("demo data failed to load: {e:?}"))?;
+        gateway::demo::load(&mut conn).map_err(|e| format!("demo data failed to load: {e:?}"))?;
     if summary.loaded {
         println!(
-            "Loaded the demo company: {} users, each with the password `{}` (e.g. hq.admin, gz01.office_director, sh01.sales_rep)",
+            "Loaded the demo company: {} users and {} customers; every user's password is `{}` (e.g. hq.admin, gz01.office_director, sh01.sales_rep)",
             summary.users,
+            summary.customers,
             org::demo::DEMO_PASSWORD
         );
     } else {

@@ -27,6 +27,8 @@ pub const ROLE_ASSIGNMENT_MANAGE: &str = "role_assignment:manage";
 pub const AUDIT_READ: &str = "audit:read";
 pub const APPROVAL_READ: &str = "approval:read";
 pub const APPROVAL_POLICY_MANAGE: &str = "approval_policy:manage";
+pub const CUSTOMER_READ: &str = "customer:read";
+pub const CUSTOMER_MANAGE: &str = "customer:manage";
 
 /// Every permission, with what it allows.
 pub const PERMISSIONS: &[(&str, &str)] = &[
@@ -60,6 +62,14 @@ pub const PERMISSIONS: &[(&str, &str)] = &[
         APPROVAL_POLICY_MANAGE,
         "configure approval policies: HQ defaults and office overrides",
     ),
+    (
+        CUSTOMER_READ,
+        "see customer files, contacts and the interaction log",
+    ),
+    (
+        CUSTOMER_MANAGE,
+        "create and change customer files, add contacts and interactions, merge duplicates",
+    ),
 ];
 
 /// What scope an assignment of the role must have.
@@ -89,8 +99,9 @@ const ALL_READ: &[&str] = &[
     USER_READ,
     ROLE_ASSIGNMENT_READ,
     AUDIT_READ,
+    APPROVAL_READ,
+    CUSTOMER_READ,
 ];
-const COLLEAGUE_READ: &[&str] = &[OFFICE_READ, DEPARTMENT_READ, USER_READ];
 
 pub const ROLES: &[RoleDef] = &[
     RoleDef {
@@ -114,6 +125,8 @@ pub const ROLES: &[RoleDef] = &[
             AUDIT_READ,
             APPROVAL_READ,
             APPROVAL_POLICY_MANAGE,
+            CUSTOMER_READ,
+            CUSTOMER_MANAGE,
         ],
     },
     RoleDef {
@@ -134,6 +147,7 @@ pub const ROLES: &[RoleDef] = &[
             DEPARTMENT_READ,
             USER_READ,
             APPROVAL_READ,
+            CUSTOMER_READ,
         ],
     },
     RoleDef {
@@ -184,6 +198,7 @@ pub const ROLES: &[RoleDef] = &[
             ROLE_ASSIGNMENT_READ,
             AUDIT_READ,
             APPROVAL_READ,
+            CUSTOMER_READ,
         ],
     },
     RoleDef {
@@ -201,6 +216,8 @@ pub const ROLES: &[RoleDef] = &[
             ROLE_ASSIGNMENT_MANAGE,
             AUDIT_READ,
             APPROVAL_READ,
+            CUSTOMER_READ,
+            CUSTOMER_MANAGE,
         ],
     },
     RoleDef {
@@ -215,6 +232,8 @@ pub const ROLES: &[RoleDef] = &[
             ROLE_ASSIGNMENT_READ,
             AUDIT_READ,
             APPROVAL_READ,
+            CUSTOMER_READ,
+            CUSTOMER_MANAGE,
         ],
     },
     RoleDef {
@@ -222,7 +241,13 @@ pub const ROLES: &[RoleDef] = &[
         name: "Department supervisor",
         name_zh: "部門主管",
         level: RoleLevel::Office,
-        permissions: COLLEAGUE_READ,
+        permissions: &[
+            OFFICE_READ,
+            DEPARTMENT_READ,
+            USER_READ,
+            CUSTOMER_READ,
+            CUSTOMER_MANAGE,
+        ],
     },
     RoleDef {
         code: "operations_specialist",
@@ -234,6 +259,8 @@ pub const ROLES: &[RoleDef] = &[
             DEPARTMENT_READ,
             USER_READ,
             ROLE_ASSIGNMENT_READ,
+            CUSTOMER_READ,
+            CUSTOMER_MANAGE,
         ],
     },
     RoleDef {
@@ -241,35 +268,47 @@ pub const ROLES: &[RoleDef] = &[
         name: "Sales representative",
         name_zh: "銷售人員",
         level: RoleLevel::Office,
-        permissions: COLLEAGUE_READ,
+        permissions: &[
+            OFFICE_READ,
+            DEPARTMENT_READ,
+            USER_READ,
+            CUSTOMER_READ,
+            CUSTOMER_MANAGE,
+        ],
     },
     RoleDef {
         code: "market_specialist",
         name: "Market specialist",
         name_zh: "市場專員",
         level: RoleLevel::Office,
-        permissions: COLLEAGUE_READ,
+        permissions: &[
+            OFFICE_READ,
+            DEPARTMENT_READ,
+            USER_READ,
+            CUSTOMER_READ,
+            CUSTOMER_MANAGE,
+        ],
     },
     RoleDef {
         code: "service_agent",
         name: "Customer service agent",
         name_zh: "客服專員",
         level: RoleLevel::Office,
-        permissions: COLLEAGUE_READ,
+        permissions: &[OFFICE_READ, DEPARTMENT_READ, USER_READ, CUSTOMER_READ],
     },
     RoleDef {
         code: "support_engineer",
         name: "Technical support engineer",
         name_zh: "技術支持工程師",
         level: RoleLevel::Office,
-        permissions: COLLEAGUE_READ,
+        permissions: &[OFFICE_READ, DEPARTMENT_READ, USER_READ, CUSTOMER_READ],
     },
     RoleDef {
         code: "service_engineer",
         name: "After-sales service engineer",
         name_zh: "售後服務工程師",
         level: RoleLevel::Office,
-        permissions: COLLEAGUE_READ,
+        permissions: &[OFFICE_READ, DEPARTMENT_READ, USER_READ, CUSTOMER_READ],
     },
     RoleDef {
         code: "staff",

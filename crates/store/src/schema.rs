@@ -286,3 +286,59 @@ diesel::allow_tables_to_appear_in_same_query!(
     approval_decisions,
     office_requests,
 );
+
+diesel::table! {
+    customers (id) {
+        id -> BigInt,
+        office_id -> BigInt,
+        name -> Text,
+        uscc -> Nullable<Text>,
+        industry -> Nullable<Text>,
+        address -> Nullable<Text>,
+        classification -> Text,
+        source_channel -> Nullable<Text>,
+        owner_user_id -> Nullable<BigInt>,
+        credit_limit -> BigInt,
+        currency -> Text,
+        payment_terms_days -> Integer,
+        credit_rating -> Nullable<Text>,
+        maintenance_plan -> Nullable<Text>,
+        next_review_on -> Nullable<Date>,
+        status -> Text,
+        merged_into_id -> Nullable<BigInt>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    customer_contacts (id) {
+        id -> BigInt,
+        customer_id -> BigInt,
+        office_id -> BigInt,
+        name -> Text,
+        title -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        email -> Nullable<Text>,
+        is_primary -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    customer_interactions (id) {
+        id -> BigInt,
+        customer_id -> BigInt,
+        office_id -> BigInt,
+        kind -> Text,
+        occurred_on -> Date,
+        summary -> Text,
+        next_step -> Nullable<Text>,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(customers, customer_contacts, customer_interactions);

@@ -1,0 +1,29 @@
+//! The demo company, every module's part of it: the organization first, then each
+//! domain's records on top. `serve --demo` and the tests load the same data.
+
+use kernel::ApiError;
+use store::AnyConnection;
+
+pub struct Loaded {
+    /// False when the database already had offices: nothing was loaded.
+    pub loaded: bool,
+    pub users: usize,
+    pub customers: usize,
+}
+
+pub fn load(conn: &mut AnyConnection) -> Result<Loaded, ApiError> {
+    let org = org::demo::load_demo(conn)?;
+    if !org.loaded {
+        return Ok(Loaded {
+            loaded: false,
+            users: 0,
+            customers: 0,
+        });
+    }
+    let customers = sales_pipeline::demo::load(conn)?;
+    Ok(Loaded {
+        loaded: true,
+        users: org.users,
+        customers,
+    })
+}

@@ -1,0 +1,3 @@
+DROP TABLE customer_interactions;
+DROP TABLE customer_contacts;
+DROP TABLE customers;
