@@ -60,7 +60,9 @@ impl AppState {
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
             org: OrgSettings::new(tokens),
-            documents: workflow::registry(),
+            documents: finance::documents()
+                .into_iter()
+                .fold(workflow::registry(), |r, d| r.with(d)),
         }
     }
 
@@ -115,6 +117,7 @@ impl Modify for BearerAuth {
         (name = "audit", description = "The audit trail of every write"),
         (name = "approvals", description = "The approval engine: inbox, chains, decisions, policies"),
         (name = "sales", description = "Sales pipeline: customer files, contacts, interactions"),
+        (name = "finance", description = "Finance: expense claims and HQ pre-approvals"),
         (name = "operations", description = "Liveness, readiness and metrics"),
     )
 )]
@@ -127,7 +130,8 @@ fn api_routes(cfg: &mut ServiceConfig) {
         utoipa_actix_web::scope("/api/v1")
             .configure(org::configure)
             .configure(workflow::configure)
-            .configure(sales_pipeline::configure),
+            .configure(sales_pipeline::configure)
+            .configure(finance::configure),
     );
 }
 

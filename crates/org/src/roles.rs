@@ -29,6 +29,8 @@ pub const APPROVAL_READ: &str = "approval:read";
 pub const APPROVAL_POLICY_MANAGE: &str = "approval_policy:manage";
 pub const CUSTOMER_READ: &str = "customer:read";
 pub const CUSTOMER_MANAGE: &str = "customer:manage";
+pub const EXPENSE_READ: &str = "expense:read";
+pub const EXPENSE_PAY: &str = "expense:pay";
 
 /// Every permission, with what it allows.
 pub const PERMISSIONS: &[(&str, &str)] = &[
@@ -70,6 +72,11 @@ pub const PERMISSIONS: &[(&str, &str)] = &[
         CUSTOMER_MANAGE,
         "create and change customer files, add contacts and interactions, merge duplicates",
     ),
+    (
+        EXPENSE_READ,
+        "see the expense claims and pre-approvals of an office (everyone sees their own)",
+    ),
+    (EXPENSE_PAY, "record an approved expense claim as paid"),
 ];
 
 /// What scope an assignment of the role must have.
@@ -101,6 +108,7 @@ const ALL_READ: &[&str] = &[
     AUDIT_READ,
     APPROVAL_READ,
     CUSTOMER_READ,
+    EXPENSE_READ,
 ];
 
 pub const ROLES: &[RoleDef] = &[
@@ -127,6 +135,7 @@ pub const ROLES: &[RoleDef] = &[
             APPROVAL_POLICY_MANAGE,
             CUSTOMER_READ,
             CUSTOMER_MANAGE,
+            EXPENSE_READ,
         ],
     },
     RoleDef {
@@ -148,6 +157,8 @@ pub const ROLES: &[RoleDef] = &[
             USER_READ,
             APPROVAL_READ,
             CUSTOMER_READ,
+            EXPENSE_READ,
+            EXPENSE_PAY,
         ],
     },
     RoleDef {
@@ -199,6 +210,7 @@ pub const ROLES: &[RoleDef] = &[
             AUDIT_READ,
             APPROVAL_READ,
             CUSTOMER_READ,
+            EXPENSE_READ,
         ],
     },
     RoleDef {
@@ -218,6 +230,7 @@ pub const ROLES: &[RoleDef] = &[
             APPROVAL_READ,
             CUSTOMER_READ,
             CUSTOMER_MANAGE,
+            EXPENSE_READ,
         ],
     },
     RoleDef {
@@ -234,6 +247,7 @@ pub const ROLES: &[RoleDef] = &[
             APPROVAL_READ,
             CUSTOMER_READ,
             CUSTOMER_MANAGE,
+            EXPENSE_READ,
         ],
     },
     RoleDef {
@@ -247,6 +261,7 @@ pub const ROLES: &[RoleDef] = &[
             USER_READ,
             CUSTOMER_READ,
             CUSTOMER_MANAGE,
+            EXPENSE_READ,
         ],
     },
     RoleDef {
@@ -261,6 +276,7 @@ pub const ROLES: &[RoleDef] = &[
             ROLE_ASSIGNMENT_READ,
             CUSTOMER_READ,
             CUSTOMER_MANAGE,
+            EXPENSE_READ,
         ],
     },
     RoleDef {

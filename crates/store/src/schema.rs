@@ -342,3 +342,67 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(customers, customer_contacts, customer_interactions);
+
+diesel::table! {
+    expense_pre_approvals (id) {
+        id -> BigInt,
+        office_id -> BigInt,
+        number -> Text,
+        requester_user_id -> BigInt,
+        category -> Text,
+        purpose -> Text,
+        estimated_amount -> BigInt,
+        currency -> Text,
+        status -> Text,
+        approval_id -> Nullable<BigInt>,
+        rejection_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    expense_claims (id) {
+        id -> BigInt,
+        office_id -> BigInt,
+        number -> Text,
+        claimant_user_id -> BigInt,
+        department_id -> Nullable<BigInt>,
+        category -> Text,
+        title -> Text,
+        total -> BigInt,
+        currency -> Text,
+        pre_approval_id -> Nullable<BigInt>,
+        status -> Text,
+        approval_id -> Nullable<BigInt>,
+        rejection_reason -> Nullable<Text>,
+        paid_on -> Nullable<Date>,
+        payment_reference -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    expense_claim_lines (id) {
+        id -> BigInt,
+        claim_id -> BigInt,
+        office_id -> BigInt,
+        line_no -> Integer,
+        spent_on -> Date,
+        description -> Text,
+        amount -> BigInt,
+        invoice_number -> Text,
+        attachment_name -> Nullable<Text>,
+        attachment_sha256 -> Nullable<Text>,
+        attachment_size -> Nullable<BigInt>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    expense_pre_approvals,
+    expense_claims,
+    expense_claim_lines
+);

@@ -1,0 +1,26 @@
+//! Finance (財務管理). This first part holds expense claims (費用報銷): a claim
+//! carries its invoices (真實、合法、有效), goes through the seeds' chain —
+//! preliminary review by the operations specialist, department head, office
+//! director, HQ finance's final review — and is paid once approved; expenses above
+//! the large-amount line need an HQ pre-approval before the money is spent, which
+//! the claim then references. Budgets, assets, stocktakes and supplies come later.
+
+pub mod claims;
+
+use std::sync::Arc;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+use workflow::ApprovalDocument;
+
+/// Mounts the finance routes (under the gateway's `/api/v1`).
+pub fn configure(cfg: &mut ServiceConfig) {
+    claims::configure(cfg);
+}
+
+/// The document types finance puts through the approval engine.
+pub fn documents() -> Vec<Arc<dyn ApprovalDocument>> {
+    vec![
+        Arc::new(claims::ClaimDocument),
+        Arc::new(claims::PreApprovalDocument),
+    ]
+}
