@@ -376,9 +376,16 @@ pub const TEST_JWT_SECRET: &str = "test-signing-key-0123456789-abcdefghij";
 pub const DEMO_PASSWORD: &str = "branchline-demo";
 
 impl TestApp {
-    /// Loads the demo company (regions, four offices, a user per role).
+    /// Loads only the demo organization (regions, offices, a user per role), for
+    /// tests that count documents and want none but their own.
+    pub fn load_demo_org(&self) {
+        self.conn(|c| org::demo::load_demo(c).expect("demo organization"));
+    }
+
+    /// Loads the demo company: the organization and every module's demo records.
     pub fn load_demo(&self) {
-        self.conn(|c| gateway::demo::load(c).expect("demo company"));
+        let registry = self.state.documents.clone();
+        self.conn(|c| gateway::demo::load(c, &registry).expect("demo company"));
     }
 
     /// Signs in and returns the access token.

@@ -206,7 +206,8 @@ fn routes(cfg: &mut ServiceConfig) {
 
 async fn approvals_app(backend: Backend) -> Option<TestApp> {
     let app = TestApp::try_build(backend, |_| {}, routes, vec![Arc::new(TestDoc)]).await?;
-    app.load_demo();
+    // The organization only: these tests count approvals and want none but their own.
+    app.load_demo_org();
     app.conn(|c| {
         c.batch_execute(
             "CREATE TABLE test_docs (id BIGINT PRIMARY KEY, office_id BIGINT NOT NULL, owner_id BIGINT NOT NULL, \

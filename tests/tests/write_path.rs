@@ -140,8 +140,8 @@ db_test! {
         let expected: Vec<String> = (1..=50).map(|n| format!("SO-GZ01-2026-{n:06}")).collect();
         assert_eq!(numbers, expected);
         // Another type, office or year has its own sequence.
-        let other = app.db.tx(move |c| store::docnum::next(c, office, "GZ01", "EC", 2026)).await.unwrap();
-        assert_eq!(other, "EC-GZ01-2026-000001");
+        let other = app.db.tx(move |c| store::docnum::next(c, office, "GZ01", "TD", 2026)).await.unwrap();
+        assert_eq!(other, "TD-GZ01-2026-000001");
     }
 }
 

@@ -332,6 +332,86 @@ fn caller_office(p: &Principal) -> Result<i64, ApiError> {
     })
 }
 
+/// Files a draft claim for the actor in `office` (also used by the demo loader).
+pub fn file_claim(
+    conn: &mut AnyConnection,
+    office: i64,
+    actor: &Actor,
+    body: &ClaimInput,
+) -> Result<ExpenseClaim, ApiError> {
+    let claimant = actor
+        .user_id
+        .ok_or_else(|| ApiError::forbidden("a claim needs a claimant"))?;
+    let code = org::require_open_office(conn, office)?;
+    check_department(conn, office, body.department_id)?;
+    check_invoices(conn, &body.lines, None)?;
+    let now = kernel::time::now();
+    let number = store::docnum::next(conn, office, &code, "EC", now.year())?;
+    let now = kernel::time::to_db(now);
+    let row: ClaimRow = diesel::insert_into(ec::table)
+        .values((
+            ec::office_id.eq(office),
+            ec::number.eq(&number),
+            ec::claimant_user_id.eq(claimant),
+            ec::department_id.eq(body.department_id),
+            ec::category.eq(body.category.as_str()),
+            ec::title.eq(&body.title),
+            ec::total.eq(0_i64),
+            ec::currency.eq("CNY"),
+            ec::pre_approval_id.eq(body.pre_approval_id),
+            ec::status.eq("draft"),
+            ec::created_at.eq(now),
+            ec::updated_at.eq(now),
+            ec::version.eq(1_i64),
+        ))
+        .returning(ec::all_columns)
+        .get_result(conn)
+        .api()?;
+    let total = insert_lines(conn, row.id, office, &body.lines)?;
+    let row: ClaimRow = diesel::update(ec::table.find(row.id))
+        .set(ec::total.eq(total))
+        .returning(ec::all_columns)
+        .get_result(conn)
+        .api()?;
+    let claim = full(conn, row)?;
+    audit::record(
+        conn,
+        actor,
+        Change::new("create", "expense_claim", claim.claim.id, Some(office)).after(&claim),
+    )?;
+    Ok(claim)
+}
+
+/// Sends a claim to approval (also used by the demo loader). The caller checked
+/// who may.
+pub fn submit_to_approval(
+    conn: &mut AnyConnection,
+    registry: &Registry,
+    actor: &Actor,
+    before: &ClaimRow,
+) -> Result<ClaimRow, ApiError> {
+    check_pre_approval(conn, before)?;
+    let instance = workflow::submit(conn, registry, CLAIM_DOC, before.id, actor)?;
+    let row: ClaimRow = diesel::update(ec::table.find(before.id))
+        .set((
+            ec::status.eq("in_approval"),
+            ec::approval_id.eq(instance.id),
+            ec::rejection_reason.eq(None::<String>),
+            ec::version.eq(ec::version + 1),
+        ))
+        .returning(ec::all_columns)
+        .get_result(conn)
+        .api()?;
+    audit::record(
+        conn,
+        actor,
+        Change::new("submit", "expense_claim", before.id, Some(row.office_id))
+            .before(before)
+            .after(&row),
+    )?;
+    Ok(row)
+}
+
 /// File an expense claim (a draft) for oneself, in one's own office.
 #[utoipa::path(
     tag = "finance",
@@ -358,46 +438,7 @@ async fn create_claim(
     let body = body.into_inner();
     let actor = p.actor(Default::default());
     let claim = db
-        .tx(move |conn| {
-            let code = org::require_open_office(conn, office)?;
-            check_department(conn, office, body.department_id)?;
-            check_invoices(conn, &body.lines, None)?;
-            let now = kernel::time::now();
-            let number = store::docnum::next(conn, office, &code, "EC", now.year())?;
-            let now = kernel::time::to_db(now);
-            let row: ClaimRow = diesel::insert_into(ec::table)
-                .values((
-                    ec::office_id.eq(office),
-                    ec::number.eq(&number),
-                    ec::claimant_user_id.eq(p.user_id),
-                    ec::department_id.eq(body.department_id),
-                    ec::category.eq(body.category.as_str()),
-                    ec::title.eq(&body.title),
-                    ec::total.eq(0_i64),
-                    ec::currency.eq("CNY"),
-                    ec::pre_approval_id.eq(body.pre_approval_id),
-                    ec::status.eq("draft"),
-                    ec::created_at.eq(now),
-                    ec::updated_at.eq(now),
-                    ec::version.eq(1_i64),
-                ))
-                .returning(ec::all_columns)
-                .get_result(conn)
-                .api()?;
-            let total = insert_lines(conn, row.id, office, &body.lines)?;
-            let row: ClaimRow = diesel::update(ec::table.find(row.id))
-                .set(ec::total.eq(total))
-                .returning(ec::all_columns)
-                .get_result(conn)
-                .api()?;
-            let claim = full(conn, row)?;
-            audit::record(
-                conn,
-                &actor,
-                Change::new("create", "expense_claim", claim.claim.id, Some(office)).after(&claim),
-            )?;
-            Ok(claim)
-        })
+        .tx(move |conn| file_claim(conn, office, &actor, &body))
         .await?;
     Ok(HttpResponse::Created()
         .insert_header((
@@ -703,26 +744,7 @@ async fn submit_claim(
             if before.version != if_match.0 {
                 return Err(version_conflict(before.version));
             }
-            check_pre_approval(conn, &before)?;
-            let actor = p.actor(Default::default());
-            let instance = workflow::submit(conn, &registry, CLAIM_DOC, id, &actor)?;
-            let row: ClaimRow = diesel::update(ec::table.find(id))
-                .set((
-                    ec::status.eq("in_approval"),
-                    ec::approval_id.eq(instance.id),
-                    ec::rejection_reason.eq(None::<String>),
-                    ec::version.eq(ec::version + 1),
-                ))
-                .returning(ec::all_columns)
-                .get_result(conn)
-                .api()?;
-            audit::record(
-                conn,
-                &actor,
-                Change::new("submit", "expense_claim", id, Some(row.office_id))
-                    .before(&before)
-                    .after(&row),
-            )?;
+            let row = submit_to_approval(conn, &registry, &p.actor(Default::default()), &before)?;
             full(conn, row)
         })
         .await?;

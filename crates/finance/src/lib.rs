@@ -6,6 +6,7 @@
 //! the claim then references. Budgets, assets, stocktakes and supplies come later.
 
 pub mod claims;
+pub mod demo;
 
 use std::sync::Arc;
 

@@ -60,9 +60,7 @@ impl AppState {
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
             org: OrgSettings::new(tokens),
-            documents: finance::documents()
-                .into_iter()
-                .fold(workflow::registry(), |r, d| r.with(d)),
+            documents: documents(),
         }
     }
 
@@ -71,6 +69,14 @@ impl AppState {
         self.documents = self.documents.with(doc);
         self
     }
+}
+
+/// Every document type the approval engine routes: the engine's own and each
+/// domain's.
+pub fn documents() -> workflow::Registry {
+    finance::documents()
+        .into_iter()
+        .fold(workflow::registry(), |r, d| r.with(d))
 }
 
 /// Declares bearer-token authentication in the spec.

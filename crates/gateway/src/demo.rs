@@ -9,21 +9,25 @@ pub struct Loaded {
     pub loaded: bool,
     pub users: usize,
     pub customers: usize,
+    pub expense_claims: usize,
 }
 
-pub fn load(conn: &mut AnyConnection) -> Result<Loaded, ApiError> {
+pub fn load(conn: &mut AnyConnection, registry: &workflow::Registry) -> Result<Loaded, ApiError> {
     let org = org::demo::load_demo(conn)?;
     if !org.loaded {
         return Ok(Loaded {
             loaded: false,
             users: 0,
             customers: 0,
+            expense_claims: 0,
         });
     }
     let customers = sales_pipeline::demo::load(conn)?;
+    let expense_claims = finance::demo::load(conn, registry)?;
     Ok(Loaded {
         loaded: true,
         users: org.users,
         customers,
+        expense_claims,
     })
 }

@@ -135,13 +135,14 @@ fn load_demo(db: &Db) -> Result<(), String> {
         .pool()
         .get()
         .map_err(|e| format!("cannot get a database connection: {e}"))?;
-    let summary =
-        gateway::demo::load(&mut conn).map_err(|e| format!("demo data failed to load: {e:?}"))?;
+    let summary = gateway::demo::load(&mut conn, &gateway::app::documents())
+        .map_err(|e| format!("demo data failed to load: {e:?}"))?;
     if summary.loaded {
         println!(
-            "Loaded the demo company: {} users and {} customers; every user's password is `{}` (e.g. hq.admin, gz01.office_director, sh01.sales_rep)",
+            "Loaded the demo company: {} users, {} customers and {} expense claims; every user's password is `{}` (e.g. hq.admin, gz01.office_director, sh01.sales_rep)",
             summary.users,
             summary.customers,
+            summary.expense_claims,
             org::demo::DEMO_PASSWORD
         );
     } else {

@@ -1,0 +1,171 @@
+//! Demo expense claims: in every office, one claim in each state a newcomer should
+//! see — a draft, one waiting at the preliminary review, one rejected with its
+//! reason, one approved and one paid — put through the real approval engine.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use kernel::{Actor, ApiError};
+use store::schema::{departments, offices, users};
+use store::{AnyConnection, DbResultExt, transaction};
+use workflow::Registry;
+use workflow::engine::{Decide, decide, load_instance};
+
+use crate::claims::{Category, ClaimInput, LineInput, file_claim, submit_to_approval};
+
+fn user(conn: &mut AnyConnection, name: &str) -> Result<i64, ApiError> {
+    users::table
+        .filter(users::username.eq(name))
+        .select(users::id)
+        .first(conn)
+        .found("demo user")
+}
+
+fn approve(
+    conn: &mut AnyConnection,
+    registry: &Registry,
+    username: &str,
+    approval: i64,
+    decision: Decide,
+) -> Result<(), ApiError> {
+    let user_id = user(conn, username)?;
+    let principal = org::principal::load_principal(conn, user_id)?;
+    let version = load_instance(conn, approval)?
+        .ok_or_else(|| ApiError::not_found("approval"))?
+        .version;
+    decide(conn, registry, &principal, approval, version, decision).map(drop)
+}
+
+/// Loads the demo claims into offices that have none. Returns how many.
+pub fn load(conn: &mut AnyConnection, registry: &Registry) -> Result<usize, ApiError> {
+    let offices: Vec<(i64, String)> = offices::table
+        .select((offices::id, offices::code))
+        .order(offices::id)
+        .load(conn)
+        .api()?;
+    transaction(conn, |conn| {
+        let mut count = 0;
+        for (office, code) in offices {
+            let existing: i64 = store::schema::expense_claims::table
+                .filter(store::schema::expense_claims::office_id.eq(office))
+                .count()
+                .get_result(conn)
+                .api()?;
+            if existing > 0 {
+                continue;
+            }
+            let prefix = code.to_lowercase();
+            let claimant = user(conn, &format!("{prefix}.sales_rep"))?;
+            let dept: Option<i64> = departments::table
+                .filter(
+                    departments::office_id
+                        .eq(office)
+                        .and(departments::kind.eq("sales")),
+                )
+                .select(departments::id)
+                .first(conn)
+                .optional()
+                .api()?;
+            let actor = Actor {
+                user_id: Some(claimant),
+                acting_for: None,
+                request_id: Some("demo-loader".to_owned()),
+            };
+            let states = ["draft", "in_approval", "rejected", "approved", "paid"];
+            for (i, state) in states.iter().enumerate() {
+                let input = ClaimInput {
+                    category: if i % 2 == 0 {
+                        Category::Travel
+                    } else {
+                        Category::Entertainment
+                    },
+                    title: format!(
+                        "{} — {state}",
+                        if i % 2 == 0 {
+                            "Customer visits"
+                        } else {
+                            "Customer dinner"
+                        }
+                    ),
+                    department_id: dept,
+                    pre_approval_id: None,
+                    lines: vec![LineInput {
+                        spent_on: NaiveDate::from_ymd_opt(2026, 11, 2 + i as u32)
+                            .unwrap_or_default(),
+                        description: "Taxi and train tickets".to_owned(),
+                        amount: 38_000 + 12_500 * i as i64,
+                        invoice_number: format!("DEMO-{code}-{i:04}"),
+                        attachment: None,
+                    }],
+                };
+                let claim = file_claim(conn, office, &actor, &input)?.claim;
+                count += 1;
+                if *state == "draft" {
+                    continue;
+                }
+                let submitted = submit_to_approval(conn, registry, &actor, &claim)?;
+                let approval = submitted.approval_id.unwrap_or_default();
+                match *state {
+                    "rejected" => approve(
+                        conn,
+                        registry,
+                        &format!("{prefix}.operations_specialist"),
+                        approval,
+                        Decide::Reject {
+                            reason: "The dinner invoice is missing the company's tax number"
+                                .to_owned(),
+                        },
+                    )?,
+                    "approved" | "paid" => {
+                        for approver in [
+                            "operations_specialist",
+                            "department_supervisor",
+                            "office_director",
+                        ] {
+                            approve(
+                                conn,
+                                registry,
+                                &format!("{prefix}.{approver}"),
+                                approval,
+                                Decide::Approve { comment: None },
+                            )?;
+                        }
+                        approve(
+                            conn,
+                            registry,
+                            "hq.finance",
+                            approval,
+                            Decide::Approve {
+                                comment: Some("OK to pay".to_owned()),
+                            },
+                        )?;
+                        if *state == "paid" {
+                            diesel::update(store::schema::expense_claims::table.find(claim.id))
+                                .set((
+                                    store::schema::expense_claims::status.eq("paid"),
+                                    store::schema::expense_claims::paid_on
+                                        .eq(NaiveDate::from_ymd_opt(2026, 11, 20)),
+                                    store::schema::expense_claims::payment_reference
+                                        .eq(format!("BANK-{code}-001")),
+                                ))
+                                .execute(conn)
+                                .api()?;
+                            let finance = Actor {
+                                user_id: Some(user(conn, "hq.finance")?),
+                                acting_for: None,
+                                request_id: Some("demo-loader".to_owned()),
+                            };
+                            store::audit::record(
+                                conn,
+                                &finance,
+                                store::audit::Change::new("pay", "expense_claim", claim.id, Some(office))
+                                    .after(&serde_json::json!({"status": "paid", "payment_reference": format!("BANK-{code}-001")})),
+                            )?;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(count)
+    })
+}
