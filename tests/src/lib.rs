@@ -205,6 +205,11 @@ impl TestApp {
         routes: fn(&mut ServiceConfig),
         documents: Vec<std::sync::Arc<dyn workflow::ApprovalDocument>>,
     ) -> Option<TestApp> {
+        // Server errors are logged with their cause; shown for failing tests only.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("warn")
+            .with_test_writer()
+            .try_init();
         let database = TestDatabase::new(backend)?;
         let mut config = Config::from_sources(None, &Default::default()).expect("default config");
         config.database_url = database.url.clone();
@@ -452,6 +457,24 @@ impl TestApp {
                 .set_json(body),
         )
         .await
+    }
+
+    /// Approves the current step of an approval as `username`, reading its ETag
+    /// first; returns the approval after the decision.
+    pub async fn approve_as(&self, username: &str, approval: i64) -> Value {
+        let token = self.login(username).await;
+        let res = self
+            .get_as(&token, &format!("/api/v1/approvals/{approval}"))
+            .await;
+        let etag = res.header("etag").expect("etag").to_owned();
+        self.act_as(
+            &token,
+            &format!("/api/v1/approvals/{approval}/approve"),
+            &etag,
+            &json!({"comment": "ok"}),
+        )
+        .await
+        .ok(200)
     }
 
     /// The id of a demo office by code.

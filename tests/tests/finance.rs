@@ -37,22 +37,6 @@ fn claim_body(dept: i64, invoices: &[(&str, i64)], pre: Option<i64>) -> Value {
     json!({"category": "travel", "title": "Customer visits in Foshan", "department_id": dept, "pre_approval_id": pre, "lines": lines})
 }
 
-async fn approve_as(app: &TestApp, user: &str, approval: i64) -> Value {
-    let token = app.login(user).await;
-    let res = app
-        .get_as(&token, &format!("/api/v1/approvals/{approval}"))
-        .await;
-    let etag = res.header("etag").unwrap().to_owned();
-    app.act_as(
-        &token,
-        &format!("/api/v1/approvals/{approval}/approve"),
-        &etag,
-        &json!({"comment": "ok"}),
-    )
-    .await
-    .ok(200)
-}
-
 async fn submit(app: &TestApp, token: &str, claim: &Value) -> Value {
     let etag = format!("\"{}\"", claim["version"]);
     app.act_as(
@@ -86,11 +70,11 @@ db_test! {
         assert_eq!(names, vec!["preliminary_review", "department_head", "office_director", "hq_finance_final_review"]);
 
         for user in ["gz01.operations_specialist", "gz01.department_supervisor", "gz01.office_director"] {
-            approve_as(&app, user, approval).await;
+            app.approve_as(user, approval).await;
             let now = app.get_as(&rep, &format!("/api/v1/finance/expense-claims/{}", claim["id"])).await.ok(200);
             assert_eq!(now["status"], "in_approval", "after {user}");
         }
-        approve_as(&app, "hq.finance", approval).await;
+        app.approve_as("hq.finance", approval).await;
         let approved = app.get_as(&rep, &format!("/api/v1/finance/expense-claims/{}", claim["id"])).await;
         let etag = approved.header("etag").unwrap().to_owned();
         assert_eq!(approved.json()["status"], "approved");
@@ -126,8 +110,8 @@ db_test! {
             &json!({"category": "travel", "purpose": "Trade show in Shanghai", "estimated_amount": 6_500_000})).await.ok(201);
         assert_eq!(pre["status"], "in_approval");
         let pre_approval = pre["approval_id"].as_i64().unwrap();
-        approve_as(&app, "sz01.office_director", pre_approval).await;
-        approve_as(&app, "hq.executive", pre_approval).await;
+        app.approve_as("sz01.office_director", pre_approval).await;
+        app.approve_as("hq.executive", pre_approval).await;
         let pre = app.get_as(&rep, &format!("/api/v1/finance/expense-pre-approvals/{}", pre["id"])).await.ok(200);
         assert_eq!(pre["status"], "approved");
 
@@ -136,7 +120,7 @@ db_test! {
         let submitted = submit(&app, &rep, &updated).await;
         let approval = submitted["approval_id"].as_i64().unwrap();
         for user in ["sz01.operations_specialist", "sz01.department_supervisor", "sz01.office_director", "hq.finance"] {
-            approve_as(&app, user, approval).await;
+            app.approve_as(user, approval).await;
         }
         let done = app.get_as(&rep, &format!("/api/v1/finance/expense-claims/{}", claim["id"])).await.ok(200);
         assert_eq!(done["status"], "approved");

@@ -111,6 +111,9 @@ pub struct ClaimRow {
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: NaiveDateTime,
     pub version: i64,
+    /// Set at submission when the claim exceeds what is left of its budget line;
+    /// every approver sees it.
+    pub over_budget: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Queryable, Selectable, ToSchema)]
@@ -391,6 +394,12 @@ pub fn submit_to_approval(
     before: &ClaimRow,
 ) -> Result<ClaimRow, ApiError> {
     check_pre_approval(conn, before)?;
+    // Set before the engine reads the claim, so every approver sees the mark.
+    let over = crate::budgets::check_claim(conn, before)?;
+    diesel::update(ec::table.find(before.id))
+        .set(ec::over_budget.eq(over))
+        .execute(conn)
+        .api()?;
     let instance = workflow::submit(conn, registry, CLAIM_DOC, before.id, actor)?;
     let row: ClaimRow = diesel::update(ec::table.find(before.id))
         .set((
@@ -917,7 +926,13 @@ impl ApprovalDocument for ClaimDocument {
             amount: Some(c.total),
             currency: c.currency,
             category: Some(c.category),
-            summary: format!("{} {} — {}", c.number, c.title, name),
+            summary: format!(
+                "{}{} {} — {}",
+                if c.over_budget { "[OVER BUDGET] " } else { "" },
+                c.number,
+                c.title,
+                name
+            ),
         })
     }
 

@@ -1,6 +1,7 @@
-//! Demo expense claims: in every office, one claim in each state a newcomer should
+//! Demo finance records: in every office an active 2026 budget (approved by HQ
+//! finance and leadership) and one expense claim in each state a newcomer should
 //! see — a draft, one waiting at the preliminary review, one rejected with its
-//! reason, one approved and one paid — put through the real approval engine.
+//! reason, one approved and one paid — all put through the real approval engine.
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -10,6 +11,9 @@ use store::{AnyConnection, DbResultExt, transaction};
 use workflow::Registry;
 use workflow::engine::{Decide, decide, load_instance};
 
+use crate::budgets::{
+    BUDGET_DOC, BudgetCategory, BudgetInput, BudgetLineInput, Kind, draft_budget,
+};
 use crate::claims::{Category, ClaimInput, LineInput, file_claim, submit_to_approval};
 
 fn user(conn: &mut AnyConnection, name: &str) -> Result<i64, ApiError> {
@@ -65,6 +69,71 @@ pub fn load(conn: &mut AnyConnection, registry: &Registry) -> Result<usize, ApiE
                 .first(conn)
                 .optional()
                 .api()?;
+            // The year's budget first, drafted by the director and approved by HQ,
+            // so the claims below are checked against it.
+            let director = user(conn, &format!("{prefix}.office_director"))?;
+            let director_actor = Actor {
+                user_id: Some(director),
+                acting_for: None,
+                request_id: Some("demo-loader".to_owned()),
+            };
+            let line = |kind, category, annual: i64| BudgetLineInput {
+                kind,
+                category,
+                department_id: None,
+                annual,
+                months: vec![annual / 12; 12],
+            };
+            let budget = draft_budget(
+                conn,
+                office,
+                &director_actor,
+                &BudgetInput {
+                    office_id: Some(office),
+                    year: 2026,
+                    block_overruns: false,
+                    lines: vec![
+                        line(Kind::Income, BudgetCategory::Other, 3_600_000_000),
+                        line(Kind::Expense, BudgetCategory::Travel, 24_000_000),
+                        line(Kind::Expense, BudgetCategory::Entertainment, 12_000_000),
+                        line(Kind::Expense, BudgetCategory::Office, 6_000_000),
+                        line(Kind::Expense, BudgetCategory::Rent, 48_000_000),
+                        line(Kind::Expense, BudgetCategory::Salaries, 360_000_000),
+                    ],
+                },
+            )?;
+            let instance = workflow::submit(
+                conn,
+                registry,
+                BUDGET_DOC,
+                budget.budget.id,
+                &director_actor,
+            )?;
+            diesel::update(store::schema::budgets::table.find(budget.budget.id))
+                .set((
+                    store::schema::budgets::status.eq("in_approval"),
+                    store::schema::budgets::approval_id.eq(instance.id),
+                    store::schema::budgets::version.eq(store::schema::budgets::version + 1),
+                ))
+                .execute(conn)
+                .api()?;
+            approve(
+                conn,
+                registry,
+                "hq.finance",
+                instance.id,
+                Decide::Approve { comment: None },
+            )?;
+            approve(
+                conn,
+                registry,
+                "hq.executive",
+                instance.id,
+                Decide::Approve {
+                    comment: Some("Approved for 2026".to_owned()),
+                },
+            )?;
+
             let actor = Actor {
                 user_id: Some(claimant),
                 acting_for: None,

@@ -5,6 +5,7 @@
 //! the large-amount line need an HQ pre-approval before the money is spent, which
 //! the claim then references. Budgets, assets, stocktakes and supplies come later.
 
+pub mod budgets;
 pub mod claims;
 pub mod demo;
 
@@ -16,6 +17,7 @@ use workflow::ApprovalDocument;
 /// Mounts the finance routes (under the gateway's `/api/v1`).
 pub fn configure(cfg: &mut ServiceConfig) {
     claims::configure(cfg);
+    budgets::configure(cfg);
 }
 
 /// The document types finance puts through the approval engine.
@@ -23,5 +25,6 @@ pub fn documents() -> Vec<Arc<dyn ApprovalDocument>> {
     vec![
         Arc::new(claims::ClaimDocument),
         Arc::new(claims::PreApprovalDocument),
+        Arc::new(budgets::BudgetDocument),
     ]
 }

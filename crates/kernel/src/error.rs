@@ -77,6 +77,8 @@ pub enum ErrorCode {
     InvalidTransition,
     /// A record with the same unique key exists.
     Duplicate,
+    /// The expense would exceed the remaining budget, and the budget blocks overruns.
+    BudgetExceeded,
     /// The request conflicts with the current state of the record.
     Conflict,
     /// The same idempotency key is still being processed.
@@ -115,6 +117,7 @@ impl ErrorCode {
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::InvalidTransition => "invalid_transition",
             ErrorCode::Duplicate => "duplicate",
+            ErrorCode::BudgetExceeded => "budget_exceeded",
             ErrorCode::Conflict => "conflict",
             ErrorCode::IdempotencyInProgress => "idempotency_in_progress",
             ErrorCode::IdempotencyKeyReused => "idempotency_key_reused",
@@ -144,6 +147,7 @@ impl ErrorCode {
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::InvalidTransition
             | ErrorCode::Duplicate
+            | ErrorCode::BudgetExceeded
             | ErrorCode::Conflict
             | ErrorCode::IdempotencyInProgress => StatusCode::CONFLICT,
             ErrorCode::VersionConflict => StatusCode::PRECONDITION_FAILED,
@@ -182,6 +186,8 @@ impl ErrorCode {
             (InvalidTransition, Lang::Zh) => "当前状态不允许此操作",
             (Duplicate, Lang::En) => "Duplicate record",
             (Duplicate, Lang::Zh) => "记录重复",
+            (BudgetExceeded, Lang::En) => "Budget exceeded",
+            (BudgetExceeded, Lang::Zh) => "超出预算",
             (Conflict, Lang::En) => "Conflict",
             (Conflict, Lang::Zh) => "操作冲突",
             (IdempotencyInProgress, Lang::En) => "Request with this idempotency key is in progress",

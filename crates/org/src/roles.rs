@@ -31,6 +31,8 @@ pub const CUSTOMER_READ: &str = "customer:read";
 pub const CUSTOMER_MANAGE: &str = "customer:manage";
 pub const EXPENSE_READ: &str = "expense:read";
 pub const EXPENSE_PAY: &str = "expense:pay";
+pub const BUDGET_READ: &str = "budget:read";
+pub const BUDGET_MANAGE: &str = "budget:manage";
 
 /// Every permission, with what it allows.
 pub const PERMISSIONS: &[(&str, &str)] = &[
@@ -77,6 +79,11 @@ pub const PERMISSIONS: &[(&str, &str)] = &[
         "see the expense claims and pre-approvals of an office (everyone sees their own)",
     ),
     (EXPENSE_PAY, "record an approved expense claim as paid"),
+    (BUDGET_READ, "see an office's budgets and budget vs actual"),
+    (
+        BUDGET_MANAGE,
+        "draft an office's budget and submit it to HQ",
+    ),
 ];
 
 /// What scope an assignment of the role must have.
@@ -109,6 +116,7 @@ const ALL_READ: &[&str] = &[
     APPROVAL_READ,
     CUSTOMER_READ,
     EXPENSE_READ,
+    BUDGET_READ,
 ];
 
 pub const ROLES: &[RoleDef] = &[
@@ -136,6 +144,8 @@ pub const ROLES: &[RoleDef] = &[
             CUSTOMER_READ,
             CUSTOMER_MANAGE,
             EXPENSE_READ,
+            BUDGET_READ,
+            BUDGET_MANAGE,
         ],
     },
     RoleDef {
@@ -159,6 +169,8 @@ pub const ROLES: &[RoleDef] = &[
             CUSTOMER_READ,
             EXPENSE_READ,
             EXPENSE_PAY,
+            BUDGET_READ,
+            BUDGET_MANAGE,
         ],
     },
     RoleDef {
@@ -211,6 +223,7 @@ pub const ROLES: &[RoleDef] = &[
             APPROVAL_READ,
             CUSTOMER_READ,
             EXPENSE_READ,
+            BUDGET_READ,
         ],
     },
     RoleDef {
@@ -231,6 +244,8 @@ pub const ROLES: &[RoleDef] = &[
             CUSTOMER_READ,
             CUSTOMER_MANAGE,
             EXPENSE_READ,
+            BUDGET_READ,
+            BUDGET_MANAGE,
         ],
     },
     RoleDef {
@@ -248,6 +263,7 @@ pub const ROLES: &[RoleDef] = &[
             CUSTOMER_READ,
             CUSTOMER_MANAGE,
             EXPENSE_READ,
+            BUDGET_READ,
         ],
     },
     RoleDef {
@@ -277,6 +293,8 @@ pub const ROLES: &[RoleDef] = &[
             CUSTOMER_READ,
             CUSTOMER_MANAGE,
             EXPENSE_READ,
+            BUDGET_READ,
+            BUDGET_MANAGE,
         ],
     },
     RoleDef {

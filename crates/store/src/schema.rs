@@ -382,6 +382,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
+        over_budget -> Bool,
     }
 }
 
@@ -406,3 +407,35 @@ diesel::allow_tables_to_appear_in_same_query!(
     expense_claims,
     expense_claim_lines
 );
+
+diesel::table! {
+    budgets (id) {
+        id -> BigInt,
+        office_id -> BigInt,
+        year -> Integer,
+        number -> Text,
+        status -> Text,
+        block_overruns -> Bool,
+        approval_id -> Nullable<BigInt>,
+        rejection_reason -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    budget_lines (id) {
+        id -> BigInt,
+        budget_id -> BigInt,
+        office_id -> BigInt,
+        kind -> Text,
+        category -> Text,
+        department_id -> Nullable<BigInt>,
+        month -> Integer,
+        amount -> BigInt,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(budgets, budget_lines);

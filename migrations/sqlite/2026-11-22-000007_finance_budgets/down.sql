@@ -1,0 +1,3 @@
+ALTER TABLE expense_claims DROP COLUMN over_budget;
+DROP TABLE budget_lines;
+DROP TABLE budgets;
