@@ -186,3 +186,61 @@ db_test! {
         assert_eq!(stored["status"], "draft");
     }
 }
+
+async fn travel_november(app: &TestApp, token: &str, budget: i64) -> Value {
+    let r = app
+        .get_as(
+            token,
+            &format!("/api/v1/finance/budgets/{budget}/vs-actual"),
+        )
+        .await
+        .ok(200);
+    r["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["category"] == "travel" && l["month"] == 11)
+        .cloned()
+        .unwrap()
+}
+
+db_test! {
+    async fn an_approved_adjustment_changes_budget_vs_actual(app) {
+        app.load_demo_org();
+        let budget = active_budget(&app, "gz01", false, 1_200_000).await;
+        let id = budget["id"].as_i64().unwrap();
+        let director = app.login("gz01.office_director").await;
+        let path = format!("/api/v1/finance/budgets/{id}/adjustments");
+        // Refused: no such line; below zero; zero.
+        let res = app.post_as(&director, &path, &json!({"kind": "expense", "category": "rent", "month": 11, "delta": 1, "reason": "x"})).await;
+        assert_eq!(res.problem(422, "validation_failed")["errors"][0]["code"], "no_line");
+        let res = app.post_as(&director, &path, &json!({"kind": "expense", "category": "travel", "month": 11, "delta": -100_001, "reason": "x"})).await;
+        assert_eq!(res.problem(422, "validation_failed")["errors"][0]["field"], "delta");
+        app.post_as(&director, &path, &json!({"kind": "expense", "category": "travel", "month": 11, "delta": 0, "reason": "x"})).await
+            .problem(422, "validation_failed");
+
+        let request = app.post_as(&director, &path,
+            &json!({"kind": "expense", "category": "travel", "month": 11, "delta": 50_000, "reason": "Trade show in Shenzhen"})).await.ok(201);
+        assert_eq!((request["status"].clone(), request["number"].clone()), (json!("in_approval"), json!("BA-GZ01-2026-000001")));
+        // Not yet approved: the budget is unchanged.
+        assert_eq!(travel_november(&app, &director, id).await["budget"], 100_000);
+        let approval = request["approval_id"].as_i64().unwrap();
+        app.approve_as("hq.finance", approval).await;
+        assert_eq!(travel_november(&app, &director, id).await["budget"], 100_000);
+        app.approve_as("hq.executive", approval).await;
+        assert_eq!(travel_november(&app, &director, id).await["budget"], 150_000);
+        let after = app.get_as(&director, &format!("/api/v1/finance/budgets/{id}")).await.ok(200);
+        let travel = after["lines"].as_array().unwrap().iter().find(|l| l["category"] == "travel").unwrap();
+        assert_eq!((travel["annual"].clone(), travel["months"][10].clone()), (json!(1_250_000), json!(150_000)));
+        let history = app.get_as(&director, &path).await.ok(200);
+        assert_eq!(history["items"][0]["status"], "approved");
+        let events = app.audit_events("budget", id);
+        let adjust = events.iter().find(|e| e.action == "adjust").expect("the adjustment is in the trail");
+        assert!(adjust.before_json.as_deref().unwrap().contains("100000"));
+        assert!(adjust.after_json.as_deref().unwrap().contains("150000"));
+        // Another office may not adjust it.
+        let sh = app.login("sh01.office_director").await;
+        app.post_as(&sh, &path, &json!({"kind": "expense", "category": "travel", "month": 11, "delta": 1, "reason": "x"})).await
+            .problem(404, "not_found");
+    }
+}

@@ -64,7 +64,7 @@ pub enum BudgetCategory {
     Other,
 }
 
-fn kind_str(k: Kind) -> &'static str {
+pub fn kind_str(k: Kind) -> &'static str {
     match k {
         Kind::Income => "income",
         Kind::Cost => "cost",
@@ -72,7 +72,7 @@ fn kind_str(k: Kind) -> &'static str {
     }
 }
 
-fn category_str(c: BudgetCategory) -> &'static str {
+pub fn category_str(c: BudgetCategory) -> &'static str {
     match c {
         BudgetCategory::Office => "office",
         BudgetCategory::Travel => "travel",

@@ -5,6 +5,7 @@
 //! the large-amount line need an HQ pre-approval before the money is spent, which
 //! the claim then references. Budgets, assets, stocktakes and supplies come later.
 
+pub mod adjustments;
 pub mod budgets;
 pub mod claims;
 pub mod demo;
@@ -18,6 +19,7 @@ use workflow::ApprovalDocument;
 pub fn configure(cfg: &mut ServiceConfig) {
     claims::configure(cfg);
     budgets::configure(cfg);
+    adjustments::configure(cfg);
 }
 
 /// The document types finance puts through the approval engine.
@@ -26,5 +28,6 @@ pub fn documents() -> Vec<Arc<dyn ApprovalDocument>> {
         Arc::new(claims::ClaimDocument),
         Arc::new(claims::PreApprovalDocument),
         Arc::new(budgets::BudgetDocument),
+        Arc::new(adjustments::AdjustmentDocument),
     ]
 }

@@ -438,4 +438,26 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(budgets, budget_lines);
+diesel::allow_tables_to_appear_in_same_query!(budgets, budget_lines, budget_adjustments);
+
+diesel::table! {
+    budget_adjustments (id) {
+        id -> BigInt,
+        budget_id -> BigInt,
+        office_id -> BigInt,
+        number -> Text,
+        kind -> Text,
+        category -> Text,
+        department_id -> Nullable<BigInt>,
+        month -> Integer,
+        delta -> BigInt,
+        reason -> Text,
+        status -> Text,
+        approval_id -> Nullable<BigInt>,
+        rejection_reason -> Nullable<Text>,
+        requested_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
