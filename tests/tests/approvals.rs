@@ -660,3 +660,24 @@ approval_test! {
         assert_eq!(approve(&app, &director, approval).await["status"], "approved");
     }
 }
+
+approval_test! {
+    async fn replicas_starting_together_store_each_default_policy_once(app) {
+        let registry = app.state.documents.clone();
+        let runs = (0..4).map(|_| {
+            let db = app.db.clone();
+            let registry = registry.clone();
+            async move { db.run(move |c| workflow::engine::ensure_default_policies(c, &registry)).await }
+        });
+        for result in futures_util::future::join_all(runs).await {
+            assert!(result.is_ok(), "{result:?}");
+        }
+        use store::schema::approval_policies as ap;
+        let types: Vec<String> = app.conn(|c| ap::table.filter(ap::office_id.is_null()).select(ap::doc_type).load(c).unwrap());
+        let mut unique = types.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(types.len(), unique.len(), "{types:?}");
+        assert!(types.contains(&"test_doc".to_owned()) && types.contains(&"expense_claim".to_owned()));
+    }
+}

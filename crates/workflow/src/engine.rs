@@ -214,19 +214,27 @@ pub fn policy_for(
             return parse(row);
         }
     }
-    let row = ap::table
-        .filter(ap::doc_type.eq(doc.doc_type()).and(ap::office_id.is_null()))
-        .select(columns)
-        .first(conn)
-        .optional()
-        .api()?;
-    match row {
-        Some(row) => parse(row),
-        None => {
-            let def = doc.default_policy();
-            let id = insert_policy(conn, doc.doc_type(), None, &def)?;
-            Ok((id, 1, def))
+    let hq_default = |conn: &mut AnyConnection| {
+        ap::table
+            .filter(ap::doc_type.eq(doc.doc_type()).and(ap::office_id.is_null()))
+            .select(columns)
+            .first(conn)
+            .optional()
+            .api()
+    };
+    if let Some(row) = hq_default(conn)? {
+        return parse(row);
+    }
+    // First use: store the type's default. Replicas starting together, or two
+    // first submissions at once, may race to insert it; the loser (unique index,
+    // inside a savepoint so the outer transaction stays usable) reads the winner's.
+    let def = doc.default_policy();
+    match store::transaction(conn, |c| insert_policy(c, doc.doc_type(), None, &def)) {
+        Ok(id) => Ok((id, 1, def)),
+        Err(e) if e.code == kernel::ErrorCode::Duplicate => {
+            hq_default(conn)?.map_or_else(|| Err(e), parse)
         }
+        Err(e) => Err(e),
     }
 }
 
