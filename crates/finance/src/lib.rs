@@ -9,6 +9,7 @@ pub mod adjustments;
 pub mod budgets;
 pub mod claims;
 pub mod demo;
+pub mod supplies;
 
 use std::sync::Arc;
 
@@ -20,6 +21,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     claims::configure(cfg);
     budgets::configure(cfg);
     adjustments::configure(cfg);
+    supplies::configure(cfg);
 }
 
 /// The document types finance puts through the approval engine.

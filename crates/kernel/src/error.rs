@@ -79,6 +79,8 @@ pub enum ErrorCode {
     Duplicate,
     /// The expense would exceed the remaining budget, and the budget blocks overruns.
     BudgetExceeded,
+    /// Not enough in stock for the issue.
+    InsufficientStock,
     /// The request conflicts with the current state of the record.
     Conflict,
     /// The same idempotency key is still being processed.
@@ -118,6 +120,7 @@ impl ErrorCode {
             ErrorCode::InvalidTransition => "invalid_transition",
             ErrorCode::Duplicate => "duplicate",
             ErrorCode::BudgetExceeded => "budget_exceeded",
+            ErrorCode::InsufficientStock => "insufficient_stock",
             ErrorCode::Conflict => "conflict",
             ErrorCode::IdempotencyInProgress => "idempotency_in_progress",
             ErrorCode::IdempotencyKeyReused => "idempotency_key_reused",
@@ -148,6 +151,7 @@ impl ErrorCode {
             ErrorCode::InvalidTransition
             | ErrorCode::Duplicate
             | ErrorCode::BudgetExceeded
+            | ErrorCode::InsufficientStock
             | ErrorCode::Conflict
             | ErrorCode::IdempotencyInProgress => StatusCode::CONFLICT,
             ErrorCode::VersionConflict => StatusCode::PRECONDITION_FAILED,
@@ -188,6 +192,8 @@ impl ErrorCode {
             (Duplicate, Lang::Zh) => "记录重复",
             (BudgetExceeded, Lang::En) => "Budget exceeded",
             (BudgetExceeded, Lang::Zh) => "超出预算",
+            (InsufficientStock, Lang::En) => "Insufficient stock",
+            (InsufficientStock, Lang::Zh) => "库存不足",
             (Conflict, Lang::En) => "Conflict",
             (Conflict, Lang::Zh) => "操作冲突",
             (IdempotencyInProgress, Lang::En) => "Request with this idempotency key is in progress",

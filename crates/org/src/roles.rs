@@ -33,6 +33,8 @@ pub const EXPENSE_READ: &str = "expense:read";
 pub const EXPENSE_PAY: &str = "expense:pay";
 pub const BUDGET_READ: &str = "budget:read";
 pub const BUDGET_MANAGE: &str = "budget:manage";
+pub const SUPPLY_READ: &str = "supply:read";
+pub const SUPPLY_MANAGE: &str = "supply:manage";
 
 /// Every permission, with what it allows.
 pub const PERMISSIONS: &[(&str, &str)] = &[
@@ -84,6 +86,11 @@ pub const PERMISSIONS: &[(&str, &str)] = &[
         BUDGET_MANAGE,
         "draft an office's budget and submit it to HQ",
     ),
+    (SUPPLY_READ, "see an office's supplies, stock and ledger"),
+    (
+        SUPPLY_MANAGE,
+        "add supply items, record stock-in and issue supplies",
+    ),
 ];
 
 /// What scope an assignment of the role must have.
@@ -117,6 +124,7 @@ const ALL_READ: &[&str] = &[
     CUSTOMER_READ,
     EXPENSE_READ,
     BUDGET_READ,
+    SUPPLY_READ,
 ];
 
 pub const ROLES: &[RoleDef] = &[
@@ -146,6 +154,8 @@ pub const ROLES: &[RoleDef] = &[
             EXPENSE_READ,
             BUDGET_READ,
             BUDGET_MANAGE,
+            SUPPLY_READ,
+            SUPPLY_MANAGE,
         ],
     },
     RoleDef {
@@ -171,6 +181,7 @@ pub const ROLES: &[RoleDef] = &[
             EXPENSE_PAY,
             BUDGET_READ,
             BUDGET_MANAGE,
+            SUPPLY_READ,
         ],
     },
     RoleDef {
@@ -246,6 +257,8 @@ pub const ROLES: &[RoleDef] = &[
             EXPENSE_READ,
             BUDGET_READ,
             BUDGET_MANAGE,
+            SUPPLY_READ,
+            SUPPLY_MANAGE,
         ],
     },
     RoleDef {
@@ -264,6 +277,7 @@ pub const ROLES: &[RoleDef] = &[
             CUSTOMER_MANAGE,
             EXPENSE_READ,
             BUDGET_READ,
+            SUPPLY_READ,
         ],
     },
     RoleDef {
@@ -295,6 +309,8 @@ pub const ROLES: &[RoleDef] = &[
             EXPENSE_READ,
             BUDGET_READ,
             BUDGET_MANAGE,
+            SUPPLY_READ,
+            SUPPLY_MANAGE,
         ],
     },
     RoleDef {

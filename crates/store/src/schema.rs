@@ -461,3 +461,35 @@ diesel::table! {
         version -> BigInt,
     }
 }
+
+diesel::table! {
+    supply_items (id) {
+        id -> BigInt,
+        office_id -> BigInt,
+        name -> Text,
+        unit -> Text,
+        stock_qty -> BigInt,
+        reorder_level -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    supply_movements (id) {
+        id -> BigInt,
+        item_id -> BigInt,
+        office_id -> BigInt,
+        kind -> Text,
+        quantity -> BigInt,
+        unit_cost -> Nullable<BigInt>,
+        employee_user_id -> Nullable<BigInt>,
+        note -> Nullable<Text>,
+        actor_user_id -> Nullable<BigInt>,
+        stock_after -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(supply_items, supply_movements);

@@ -1,0 +1,2 @@
+DROP TABLE supply_movements;
+DROP TABLE supply_items;
