@@ -6,6 +6,7 @@
 //! the claim then references. Budgets, assets, stocktakes and supplies come later.
 
 pub mod adjustments;
+pub mod assets;
 pub mod budgets;
 pub mod claims;
 pub mod demo;
@@ -22,6 +23,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     budgets::configure(cfg);
     adjustments::configure(cfg);
     supplies::configure(cfg);
+    assets::configure(cfg);
 }
 
 /// The document types finance puts through the approval engine.
@@ -31,5 +33,6 @@ pub fn documents() -> Vec<Arc<dyn ApprovalDocument>> {
         Arc::new(claims::PreApprovalDocument),
         Arc::new(budgets::BudgetDocument),
         Arc::new(adjustments::AdjustmentDocument),
+        Arc::new(assets::DisposalDocument),
     ]
 }

@@ -35,6 +35,8 @@ pub const BUDGET_READ: &str = "budget:read";
 pub const BUDGET_MANAGE: &str = "budget:manage";
 pub const SUPPLY_READ: &str = "supply:read";
 pub const SUPPLY_MANAGE: &str = "supply:manage";
+pub const ASSET_READ: &str = "asset:read";
+pub const ASSET_MANAGE: &str = "asset:manage";
 
 /// Every permission, with what it allows.
 pub const PERMISSIONS: &[(&str, &str)] = &[
@@ -91,6 +93,14 @@ pub const PERMISSIONS: &[(&str, &str)] = &[
         SUPPLY_MANAGE,
         "add supply items, record stock-in and issue supplies",
     ),
+    (
+        ASSET_READ,
+        "see an office's fixed assets and their depreciation",
+    ),
+    (
+        ASSET_MANAGE,
+        "register fixed assets and request their disposal",
+    ),
 ];
 
 /// What scope an assignment of the role must have.
@@ -125,6 +135,7 @@ const ALL_READ: &[&str] = &[
     EXPENSE_READ,
     BUDGET_READ,
     SUPPLY_READ,
+    ASSET_READ,
 ];
 
 pub const ROLES: &[RoleDef] = &[
@@ -156,6 +167,8 @@ pub const ROLES: &[RoleDef] = &[
             BUDGET_MANAGE,
             SUPPLY_READ,
             SUPPLY_MANAGE,
+            ASSET_READ,
+            ASSET_MANAGE,
         ],
     },
     RoleDef {
@@ -182,6 +195,7 @@ pub const ROLES: &[RoleDef] = &[
             BUDGET_READ,
             BUDGET_MANAGE,
             SUPPLY_READ,
+            ASSET_READ,
         ],
     },
     RoleDef {
@@ -259,6 +273,8 @@ pub const ROLES: &[RoleDef] = &[
             BUDGET_MANAGE,
             SUPPLY_READ,
             SUPPLY_MANAGE,
+            ASSET_READ,
+            ASSET_MANAGE,
         ],
     },
     RoleDef {
@@ -278,6 +294,7 @@ pub const ROLES: &[RoleDef] = &[
             EXPENSE_READ,
             BUDGET_READ,
             SUPPLY_READ,
+            ASSET_READ,
         ],
     },
     RoleDef {
@@ -311,6 +328,8 @@ pub const ROLES: &[RoleDef] = &[
             BUDGET_MANAGE,
             SUPPLY_READ,
             SUPPLY_MANAGE,
+            ASSET_READ,
+            ASSET_MANAGE,
         ],
     },
     RoleDef {

@@ -493,3 +493,46 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(supply_items, supply_movements);
+
+diesel::table! {
+    fixed_assets (id) {
+        id -> BigInt,
+        office_id -> BigInt,
+        number -> Text,
+        name -> Text,
+        category -> Text,
+        purchase_date -> Date,
+        purchase_value -> BigInt,
+        salvage_value -> BigInt,
+        useful_life_months -> Integer,
+        location -> Nullable<Text>,
+        custodian_user_id -> Nullable<BigInt>,
+        status -> Text,
+        disposed_on -> Nullable<Date>,
+        disposal_kind -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    asset_disposals (id) {
+        id -> BigInt,
+        asset_id -> BigInt,
+        office_id -> BigInt,
+        number -> Text,
+        kind -> Text,
+        reason -> Text,
+        proceeds -> BigInt,
+        status -> Text,
+        approval_id -> Nullable<BigInt>,
+        rejection_reason -> Nullable<Text>,
+        requested_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(fixed_assets, asset_disposals);

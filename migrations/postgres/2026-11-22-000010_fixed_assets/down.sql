@@ -1,0 +1,2 @@
+DROP TABLE asset_disposals;
+DROP TABLE fixed_assets;
