@@ -681,3 +681,12 @@ approval_test! {
         assert!(types.contains(&"test_doc".to_owned()) && types.contains(&"expense_claim".to_owned()));
     }
 }
+
+approval_test! {
+    async fn a_policy_for_an_unknown_office_is_a_field_error(app) {
+        let admin = app.login("hq.admin").await;
+        let res = app.post_as(&admin, "/api/v1/approvals/policies", &json!({"doc_type": "test_doc", "office_id": 999_999,
+            "name": "x", "steps": [{"name": "a", "approver": {"kind": "role", "role": "office_director"}}]})).await;
+        assert_eq!(res.problem(422, "validation_failed")["errors"][0]["field"], "office_id");
+    }
+}

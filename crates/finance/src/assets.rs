@@ -255,6 +255,60 @@ async fn list_assets(
     Ok(HttpResponse::Ok().json(page))
 }
 
+/// Registers an asset in `office` (also used by the demo loader).
+pub fn register(
+    conn: &mut AnyConnection,
+    office: i64,
+    actor: &Actor,
+    body: &CreateAsset,
+    salvage: i64,
+) -> Result<Asset, ApiError> {
+    let code = org::require_open_office(conn, office)?;
+    if let Some(custodian) = body.custodian_user_id {
+        let o: Option<Option<i64>> = users::table
+            .find(custodian)
+            .select(users::office_id)
+            .first(conn)
+            .optional()
+            .api()?;
+        if o != Some(Some(office)) {
+            return Err(ApiError::invalid_field(
+                "custodian_user_id",
+                "office",
+                "must be a user of the asset's office",
+            ));
+        }
+    }
+    let number = store::docnum::next(conn, office, &code, "FA", body.purchase_date.year())?;
+    let now = kernel::time::to_db(kernel::time::now());
+    let asset: Asset = diesel::insert_into(fa::table)
+        .values((
+            fa::office_id.eq(office),
+            fa::number.eq(&number),
+            fa::name.eq(&body.name),
+            fa::category.eq(body.category.as_str()),
+            fa::purchase_date.eq(body.purchase_date),
+            fa::purchase_value.eq(body.purchase_value),
+            fa::salvage_value.eq(salvage),
+            fa::useful_life_months.eq(body.useful_life_months),
+            fa::location.eq(&body.location),
+            fa::custodian_user_id.eq(body.custodian_user_id),
+            fa::status.eq("in_use"),
+            fa::created_at.eq(now),
+            fa::updated_at.eq(now),
+            fa::version.eq(1_i64),
+        ))
+        .returning(fa::all_columns)
+        .get_result(conn)
+        .api()?;
+    audit::record(
+        conn,
+        actor,
+        Change::new("create", "fixed_asset", asset.id, Some(office)).after(&asset),
+    )?;
+    Ok(asset)
+}
+
 /// Register a fixed asset; it is numbered `FA-<office>-<year>-<n>`.
 #[utoipa::path(
     tag = "finance",
@@ -302,52 +356,7 @@ async fn create_asset(
         }
     })?);
     let asset = db
-        .tx(move |conn| {
-            let code = org::require_open_office(conn, office)?;
-            if let Some(custodian) = body.custodian_user_id {
-                let o: Option<Option<i64>> = users::table
-                    .find(custodian)
-                    .select(users::office_id)
-                    .first(conn)
-                    .optional()
-                    .api()?;
-                if o != Some(Some(office)) {
-                    return Err(ApiError::invalid_field(
-                        "custodian_user_id",
-                        "office",
-                        "must be a user of the asset's office",
-                    ));
-                }
-            }
-            let number = store::docnum::next(conn, office, &code, "FA", body.purchase_date.year())?;
-            let now = kernel::time::to_db(kernel::time::now());
-            let asset: Asset = diesel::insert_into(fa::table)
-                .values((
-                    fa::office_id.eq(office),
-                    fa::number.eq(&number),
-                    fa::name.eq(&body.name),
-                    fa::category.eq(body.category.as_str()),
-                    fa::purchase_date.eq(body.purchase_date),
-                    fa::purchase_value.eq(body.purchase_value),
-                    fa::salvage_value.eq(salvage),
-                    fa::useful_life_months.eq(body.useful_life_months),
-                    fa::location.eq(&body.location),
-                    fa::custodian_user_id.eq(body.custodian_user_id),
-                    fa::status.eq("in_use"),
-                    fa::created_at.eq(now),
-                    fa::updated_at.eq(now),
-                    fa::version.eq(1_i64),
-                ))
-                .returning(fa::all_columns)
-                .get_result(conn)
-                .api()?;
-            audit::record(
-                conn,
-                &actor,
-                Change::new("create", "fixed_asset", asset.id, Some(office)).after(&asset),
-            )?;
-            Ok(asset)
-        })
+        .tx(move |conn| register(conn, office, &actor, &body, salvage))
         .await?;
     Ok(HttpResponse::Created()
         .insert_header((

@@ -1,5 +1,6 @@
 //! Demo finance records: in every office an active 2026 budget (approved by HQ
-//! finance and leadership) and one expense claim in each state a newcomer should
+//! finance and leadership), three fixed assets with a completed stocktake, and one
+//! expense claim in each state a newcomer should
 //! see — a draft, one waiting at the preliminary review, one rejected with its
 //! reason, one approved and one paid — all put through the real approval engine.
 
@@ -11,10 +12,12 @@ use store::{AnyConnection, DbResultExt, transaction};
 use workflow::Registry;
 use workflow::engine::{Decide, decide, load_instance};
 
+use crate::assets::{AssetCategory, CreateAsset, register};
 use crate::budgets::{
     BUDGET_DOC, BudgetCategory, BudgetInput, BudgetLineInput, Kind, draft_budget,
 };
 use crate::claims::{Category, ClaimInput, LineInput, file_claim, submit_to_approval};
+use crate::stocktakes::{self, CountResult, ItemResult, Results};
 
 fn user(conn: &mut AnyConnection, name: &str) -> Result<i64, ApiError> {
     users::table
@@ -133,6 +136,57 @@ pub fn load(conn: &mut AnyConnection, registry: &Registry) -> Result<usize, ApiE
                     comment: Some("Approved for 2026".to_owned()),
                 },
             )?;
+
+            // Three assets on the register and a completed stocktake that found them all.
+            let ops = user(conn, &format!("{prefix}.operations_specialist"))?;
+            let ops_actor = Actor {
+                user_id: Some(ops),
+                acting_for: None,
+                request_id: Some("demo-loader".to_owned()),
+            };
+            for (name, category, value, life) in [
+                ("Laptop ThinkPad T14", AssetCategory::It, 900_000, 36),
+                (
+                    "Colour laser printer",
+                    AssetCategory::OfficeEquipment,
+                    450_000,
+                    60,
+                ),
+                (
+                    "Meeting-room projector",
+                    AssetCategory::OfficeEquipment,
+                    600_000,
+                    60,
+                ),
+            ] {
+                let input = CreateAsset {
+                    office_id: Some(office),
+                    name: name.to_owned(),
+                    category,
+                    purchase_date: NaiveDate::from_ymd_opt(2025, 3, 10).unwrap_or_default(),
+                    purchase_value: value,
+                    salvage_value: None,
+                    useful_life_months: life,
+                    location: Some("Main office".to_owned()),
+                    custodian_user_id: Some(ops),
+                };
+                register(conn, office, &ops_actor, &input, 0)?;
+            }
+            let opened = stocktakes::open(conn, office, &ops_actor)?;
+            let results = Results {
+                items: opened
+                    .items
+                    .iter()
+                    .map(|i| ItemResult {
+                        item_id: i.id,
+                        result: CountResult::Present,
+                        investigation: None,
+                    })
+                    .collect(),
+                surplus: Vec::new(),
+            };
+            let counted = stocktakes::record(conn, &ops_actor, &opened.stocktake, &results)?;
+            stocktakes::submit(conn, registry, &ops_actor, &counted.stocktake)?;
 
             let actor = Actor {
                 user_id: Some(claimant),

@@ -10,6 +10,7 @@ pub mod assets;
 pub mod budgets;
 pub mod claims;
 pub mod demo;
+pub mod stocktakes;
 pub mod supplies;
 
 use std::sync::Arc;
@@ -24,6 +25,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     adjustments::configure(cfg);
     supplies::configure(cfg);
     assets::configure(cfg);
+    stocktakes::configure(cfg);
 }
 
 /// The document types finance puts through the approval engine.
@@ -34,5 +36,6 @@ pub fn documents() -> Vec<Arc<dyn ApprovalDocument>> {
         Arc::new(budgets::BudgetDocument),
         Arc::new(adjustments::AdjustmentDocument),
         Arc::new(assets::DisposalDocument),
+        Arc::new(stocktakes::StocktakeDocument),
     ]
 }

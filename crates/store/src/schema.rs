@@ -536,3 +536,34 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(fixed_assets, asset_disposals);
+
+diesel::table! {
+    stocktakes (id) {
+        id -> BigInt,
+        office_id -> BigInt,
+        number -> Text,
+        status -> Text,
+        opened_by -> BigInt,
+        approval_id -> Nullable<BigInt>,
+        rejection_reason -> Nullable<Text>,
+        settled_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    stocktake_items (id) {
+        id -> BigInt,
+        stocktake_id -> BigInt,
+        office_id -> BigInt,
+        asset_id -> Nullable<BigInt>,
+        description -> Text,
+        expected -> Bool,
+        result -> Text,
+        investigation -> Nullable<Text>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(stocktakes, stocktake_items, fixed_assets);

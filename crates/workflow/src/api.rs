@@ -938,7 +938,14 @@ async fn create_policy(
     let policy = db
         .tx(move |conn| {
             if let Some(office) = body.office_id {
-                org::require_open_office(conn, office)?;
+                // An office named in the body that does not exist is a bad field.
+                org::require_open_office(conn, office).map_err(|e| {
+                    if e.code == kernel::ErrorCode::NotFound {
+                        ApiError::invalid_field("office_id", "not_found", "no such office")
+                    } else {
+                        e
+                    }
+                })?;
             }
             let id = engine::insert_policy(conn, &body.doc_type, body.office_id, &def)?;
             let row: PolicyRow = ap::table

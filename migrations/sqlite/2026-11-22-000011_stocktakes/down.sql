@@ -1,0 +1,2 @@
+DROP TABLE stocktake_items;
+DROP TABLE stocktakes;
