@@ -92,32 +92,16 @@ impl ApprovalDocument for TestDoc {
         })
     }
 
-    fn on_approved(
+    /// The document's status follows its approval; that is all this type needs.
+    fn set_status(
         &self,
         conn: &mut AnyConnection,
         doc_id: i64,
+        status: &str,
+        reason: Option<&str>,
         _actor: &Actor,
     ) -> Result<(), ApiError> {
-        set_status(conn, doc_id, "approved", None)
-    }
-
-    fn on_rejected(
-        &self,
-        conn: &mut AnyConnection,
-        doc_id: i64,
-        _actor: &Actor,
-        reason: &str,
-    ) -> Result<(), ApiError> {
-        set_status(conn, doc_id, "rejected", Some(reason))
-    }
-
-    fn on_withdrawn(
-        &self,
-        conn: &mut AnyConnection,
-        doc_id: i64,
-        _actor: &Actor,
-    ) -> Result<(), ApiError> {
-        set_status(conn, doc_id, "withdrawn", None)
+        set_status(conn, doc_id, status, reason)
     }
 }
 

@@ -401,22 +401,14 @@ impl ApprovalDocument for AdjustmentDocument {
         Ok(())
     }
 
-    fn on_rejected(
+    fn set_status(
         &self,
         conn: &mut AnyConnection,
         doc_id: i64,
-        actor: &Actor,
-        reason: &str,
-    ) -> Result<(), ApiError> {
-        set_status(conn, actor, doc_id, "rejected", Some(reason)).map(drop)
-    }
-
-    fn on_withdrawn(
-        &self,
-        conn: &mut AnyConnection,
-        doc_id: i64,
+        status: &str,
+        reason: Option<&str>,
         actor: &Actor,
     ) -> Result<(), ApiError> {
-        set_status(conn, actor, doc_id, "withdrawn", None).map(drop)
+        set_status(conn, actor, doc_id, status, reason).map(drop)
     }
 }

@@ -826,22 +826,14 @@ impl ApprovalDocument for BudgetDocument {
         set_status(conn, actor, doc_id, "active", None)
     }
 
-    fn on_rejected(
+    fn set_status(
         &self,
         conn: &mut AnyConnection,
         doc_id: i64,
-        actor: &Actor,
-        reason: &str,
-    ) -> Result<(), ApiError> {
-        set_status(conn, actor, doc_id, "rejected", Some(reason))
-    }
-
-    fn on_withdrawn(
-        &self,
-        conn: &mut AnyConnection,
-        doc_id: i64,
+        status: &str,
+        reason: Option<&str>,
         actor: &Actor,
     ) -> Result<(), ApiError> {
-        set_status(conn, actor, doc_id, "withdrawn", None)
+        set_status(conn, actor, doc_id, status, reason)
     }
 }

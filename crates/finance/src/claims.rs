@@ -936,32 +936,15 @@ impl ApprovalDocument for ClaimDocument {
         })
     }
 
-    fn on_approved(
+    fn set_status(
         &self,
         conn: &mut AnyConnection,
         doc_id: i64,
+        status: &str,
+        reason: Option<&str>,
         actor: &Actor,
     ) -> Result<(), ApiError> {
-        set_claim_status(conn, actor, doc_id, "approved", None)
-    }
-
-    fn on_rejected(
-        &self,
-        conn: &mut AnyConnection,
-        doc_id: i64,
-        actor: &Actor,
-        reason: &str,
-    ) -> Result<(), ApiError> {
-        set_claim_status(conn, actor, doc_id, "rejected", Some(reason))
-    }
-
-    fn on_withdrawn(
-        &self,
-        conn: &mut AnyConnection,
-        doc_id: i64,
-        actor: &Actor,
-    ) -> Result<(), ApiError> {
-        set_claim_status(conn, actor, doc_id, "withdrawn", None)
+        set_claim_status(conn, actor, doc_id, status, reason)
     }
 }
 
@@ -1250,31 +1233,14 @@ impl ApprovalDocument for PreApprovalDocument {
         })
     }
 
-    fn on_approved(
+    fn set_status(
         &self,
         conn: &mut AnyConnection,
         doc_id: i64,
+        status: &str,
+        reason: Option<&str>,
         actor: &Actor,
     ) -> Result<(), ApiError> {
-        set_pre_status(conn, actor, doc_id, "approved", None)
-    }
-
-    fn on_rejected(
-        &self,
-        conn: &mut AnyConnection,
-        doc_id: i64,
-        actor: &Actor,
-        reason: &str,
-    ) -> Result<(), ApiError> {
-        set_pre_status(conn, actor, doc_id, "rejected", Some(reason))
-    }
-
-    fn on_withdrawn(
-        &self,
-        conn: &mut AnyConnection,
-        doc_id: i64,
-        actor: &Actor,
-    ) -> Result<(), ApiError> {
-        set_pre_status(conn, actor, doc_id, "withdrawn", None)
+        set_pre_status(conn, actor, doc_id, status, reason)
     }
 }

@@ -668,17 +668,6 @@ impl ApprovalDocument for StocktakeDocument {
         Ok(())
     }
 
-    /// Rejected: back to counting with the reason.
-    fn on_rejected(
-        &self,
-        conn: &mut AnyConnection,
-        doc_id: i64,
-        actor: &Actor,
-        reason: &str,
-    ) -> Result<(), ApiError> {
-        set_status(conn, actor, doc_id, "rejected", Some(reason)).map(drop)
-    }
-
     fn on_withdrawn(
         &self,
         conn: &mut AnyConnection,
@@ -686,5 +675,16 @@ impl ApprovalDocument for StocktakeDocument {
         actor: &Actor,
     ) -> Result<(), ApiError> {
         set_status(conn, actor, doc_id, "open", None).map(drop)
+    }
+
+    fn set_status(
+        &self,
+        conn: &mut AnyConnection,
+        doc_id: i64,
+        status: &str,
+        reason: Option<&str>,
+        actor: &Actor,
+    ) -> Result<(), ApiError> {
+        set_status(conn, actor, doc_id, status, reason).map(drop)
     }
 }

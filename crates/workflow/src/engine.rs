@@ -46,13 +46,27 @@ pub trait ApprovalDocument: Send + Sync {
     fn default_policy(&self) -> PolicyDef;
     /// Reads the document inside the submitting transaction.
     fn describe(&self, conn: &mut AnyConnection, doc_id: i64) -> Result<DocumentInfo, ApiError>;
+    /// Moves the document's own status as its approval ends — `approved`,
+    /// `rejected` (with the reason) or `withdrawn` — inside the deciding
+    /// transaction. The hooks below call it; a document that needs more than a
+    /// status change overrides the hook.
+    fn set_status(
+        &self,
+        conn: &mut AnyConnection,
+        doc_id: i64,
+        status: &str,
+        reason: Option<&str>,
+        actor: &Actor,
+    ) -> Result<(), ApiError>;
     /// The chain completed; called inside the deciding transaction.
     fn on_approved(
         &self,
         conn: &mut AnyConnection,
         doc_id: i64,
         actor: &Actor,
-    ) -> Result<(), ApiError>;
+    ) -> Result<(), ApiError> {
+        self.set_status(conn, doc_id, "approved", None, actor)
+    }
     /// Rejected with a reason: the document goes back to its owner.
     fn on_rejected(
         &self,
@@ -60,15 +74,17 @@ pub trait ApprovalDocument: Send + Sync {
         doc_id: i64,
         actor: &Actor,
         reason: &str,
-    ) -> Result<(), ApiError>;
+    ) -> Result<(), ApiError> {
+        self.set_status(conn, doc_id, "rejected", Some(reason), actor)
+    }
     /// Withdrawn by the submitter before the first decision.
     fn on_withdrawn(
         &self,
-        _conn: &mut AnyConnection,
-        _doc_id: i64,
-        _actor: &Actor,
+        conn: &mut AnyConnection,
+        doc_id: i64,
+        actor: &Actor,
     ) -> Result<(), ApiError> {
-        Ok(())
+        self.set_status(conn, doc_id, "withdrawn", None, actor)
     }
 }
 

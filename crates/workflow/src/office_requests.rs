@@ -191,25 +191,16 @@ impl ApprovalDocument for OfficeRequestDocument {
         set_status(conn, actor, &r, "approved", result_office, None)
     }
 
-    fn on_rejected(
+    fn set_status(
         &self,
         conn: &mut AnyConnection,
         doc_id: i64,
-        actor: &Actor,
-        reason: &str,
-    ) -> Result<(), ApiError> {
-        let r = load(conn, doc_id)?;
-        set_status(conn, actor, &r, "rejected", None, Some(reason))
-    }
-
-    fn on_withdrawn(
-        &self,
-        conn: &mut AnyConnection,
-        doc_id: i64,
+        status: &str,
+        reason: Option<&str>,
         actor: &Actor,
     ) -> Result<(), ApiError> {
         let r = load(conn, doc_id)?;
-        set_status(conn, actor, &r, "withdrawn", None, None)
+        set_status(conn, actor, &r, status, None, reason)
     }
 }
 
