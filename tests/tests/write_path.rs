@@ -133,11 +133,11 @@ db_test! {
         let office = app.office_id("GZ01");
         let tasks = (0..50).map(|_| {
             let db = app.db.clone();
-            async move { db.tx(move |c| store::docnum::next(c, office, "GZ01", "SO", 2026)).await.unwrap() }
+            async move { db.tx(move |c| store::docnum::next(c, office, "GZ01", "TS", 2026)).await.unwrap() }
         });
         let mut numbers = futures_util::future::join_all(tasks).await;
         numbers.sort();
-        let expected: Vec<String> = (1..=50).map(|n| format!("SO-GZ01-2026-{n:06}")).collect();
+        let expected: Vec<String> = (1..=50).map(|n| format!("TS-GZ01-2026-{n:06}")).collect();
         assert_eq!(numbers, expected);
         // Another type, office or year has its own sequence.
         let other = app.db.tx(move |c| store::docnum::next(c, office, "GZ01", "TD", 2026)).await.unwrap();

@@ -76,6 +76,7 @@ impl AppState {
 pub fn documents() -> workflow::Registry {
     finance::documents()
         .into_iter()
+        .chain(sales_pipeline::documents())
         .fold(workflow::registry(), |r, d| r.with(d))
 }
 

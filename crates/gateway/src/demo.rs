@@ -10,6 +10,7 @@ pub struct Loaded {
     pub users: usize,
     pub customers: usize,
     pub expense_claims: usize,
+    pub contracts: usize,
 }
 
 pub fn load(conn: &mut AnyConnection, registry: &workflow::Registry) -> Result<Loaded, ApiError> {
@@ -20,14 +21,17 @@ pub fn load(conn: &mut AnyConnection, registry: &workflow::Registry) -> Result<L
             users: 0,
             customers: 0,
             expense_claims: 0,
+            contracts: 0,
         });
     }
     let customers = sales_pipeline::demo::load(conn)?;
+    let contracts = sales_pipeline::demo_pipeline::load(conn, registry)?;
     let expense_claims = finance::demo::load(conn, registry)?;
     Ok(Loaded {
         loaded: true,
         users: org.users,
         customers,
         expense_claims,
+        contracts,
     })
 }

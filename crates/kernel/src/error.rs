@@ -81,6 +81,9 @@ pub enum ErrorCode {
     BudgetExceeded,
     /// Not enough in stock for the issue.
     InsufficientStock,
+    /// The order would take the customer over their credit limit, and no
+    /// approved credit override covers it.
+    CreditLimitExceeded,
     /// The request conflicts with the current state of the record.
     Conflict,
     /// The same idempotency key is still being processed.
@@ -121,6 +124,7 @@ impl ErrorCode {
             ErrorCode::Duplicate => "duplicate",
             ErrorCode::BudgetExceeded => "budget_exceeded",
             ErrorCode::InsufficientStock => "insufficient_stock",
+            ErrorCode::CreditLimitExceeded => "credit_limit_exceeded",
             ErrorCode::Conflict => "conflict",
             ErrorCode::IdempotencyInProgress => "idempotency_in_progress",
             ErrorCode::IdempotencyKeyReused => "idempotency_key_reused",
@@ -152,6 +156,7 @@ impl ErrorCode {
             | ErrorCode::Duplicate
             | ErrorCode::BudgetExceeded
             | ErrorCode::InsufficientStock
+            | ErrorCode::CreditLimitExceeded
             | ErrorCode::Conflict
             | ErrorCode::IdempotencyInProgress => StatusCode::CONFLICT,
             ErrorCode::VersionConflict => StatusCode::PRECONDITION_FAILED,
@@ -194,6 +199,8 @@ impl ErrorCode {
             (BudgetExceeded, Lang::Zh) => "超出预算",
             (InsufficientStock, Lang::En) => "Insufficient stock",
             (InsufficientStock, Lang::Zh) => "库存不足",
+            (CreditLimitExceeded, Lang::En) => "Credit limit exceeded",
+            (CreditLimitExceeded, Lang::Zh) => "超出信用额度",
             (Conflict, Lang::En) => "Conflict",
             (Conflict, Lang::Zh) => "操作冲突",
             (IdempotencyInProgress, Lang::En) => "Request with this idempotency key is in progress",

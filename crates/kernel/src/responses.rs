@@ -2,7 +2,10 @@
 //! can answer (`(status = 404, response = NotFound)`), so integrators see each error
 //! body's shape and code in the contract. The gateway registers them as components.
 
-use utoipa::ToResponse;
+use std::collections::BTreeMap;
+
+use utoipa::openapi::{Ref, RefOr, Response};
+use utoipa::{IntoResponses, ToResponse};
 
 use crate::error::Problem;
 
@@ -92,3 +95,59 @@ pub struct InternalError(pub Problem);
     headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))
 )]
 pub struct ServiceUnavailable(pub Problem);
+
+fn refs(list: &[(&str, &str)]) -> BTreeMap<String, RefOr<Response>> {
+    list.iter()
+        .map(|(status, name)| {
+            (
+                (*status).to_owned(),
+                RefOr::Ref(Ref::from_response_name(*name)),
+            )
+        })
+        .collect()
+}
+
+const COMMON: &[(&str, &str)] = &[
+    ("400", "BadRequest"),
+    ("401", "Unauthorized"),
+    ("403", "Forbidden"),
+    ("500", "InternalError"),
+    ("503", "ServiceUnavailable"),
+];
+
+/// The errors of a read: `responses((status = 200, ...), ReadErrors)`. Lists
+/// and reads by id alike (404 names a record outside the caller's scope).
+pub struct ReadErrors;
+
+impl IntoResponses for ReadErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let mut all = refs(COMMON);
+        all.extend(refs(&[("404", "NotFound")]));
+        all
+    }
+}
+
+/// The errors of a create or an action without `If-Match`.
+pub struct WriteErrors;
+
+impl IntoResponses for WriteErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let mut all = ReadErrors::responses();
+        all.extend(refs(&[("409", "Conflict"), ("422", "UnprocessableEntity")]));
+        all
+    }
+}
+
+/// The errors of a change that takes `If-Match`.
+pub struct ChangeErrors;
+
+impl IntoResponses for ChangeErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let mut all = WriteErrors::responses();
+        all.extend(refs(&[
+            ("412", "PreconditionFailed"),
+            ("428", "PreconditionRequired"),
+        ]));
+        all
+    }
+}

@@ -37,6 +37,9 @@ pub const SUPPLY_READ: &str = "supply:read";
 pub const SUPPLY_MANAGE: &str = "supply:manage";
 pub const ASSET_READ: &str = "asset:read";
 pub const ASSET_MANAGE: &str = "asset:manage";
+pub const SALES_READ: &str = "sales:read";
+pub const SALES_MANAGE: &str = "sales:manage";
+pub const SALES_TARGET_MANAGE: &str = "sales_target:manage";
 
 /// Every permission, with what it allows.
 pub const PERMISSIONS: &[(&str, &str)] = &[
@@ -101,6 +104,18 @@ pub const PERMISSIONS: &[(&str, &str)] = &[
         ASSET_MANAGE,
         "register fixed assets and request their disposal",
     ),
+    (
+        SALES_READ,
+        "see market records, leads, opportunities, quotations, contracts, orders, receivables, targets and the sales analyses",
+    ),
+    (
+        SALES_MANAGE,
+        "work the pipeline: market records, leads, opportunities, quotations, contracts, orders, payments received and dunning",
+    ),
+    (
+        SALES_TARGET_MANAGE,
+        "set an office's annual sales target (company-wide holders) and split it into months and persons",
+    ),
 ];
 
 /// What scope an assignment of the role must have.
@@ -136,6 +151,7 @@ const ALL_READ: &[&str] = &[
     BUDGET_READ,
     SUPPLY_READ,
     ASSET_READ,
+    SALES_READ,
 ];
 
 pub const ROLES: &[RoleDef] = &[
@@ -169,6 +185,9 @@ pub const ROLES: &[RoleDef] = &[
             SUPPLY_MANAGE,
             ASSET_READ,
             ASSET_MANAGE,
+            SALES_READ,
+            SALES_MANAGE,
+            SALES_TARGET_MANAGE,
         ],
     },
     RoleDef {
@@ -196,6 +215,7 @@ pub const ROLES: &[RoleDef] = &[
             BUDGET_MANAGE,
             SUPPLY_READ,
             ASSET_READ,
+            SALES_READ,
         ],
     },
     RoleDef {
@@ -249,6 +269,7 @@ pub const ROLES: &[RoleDef] = &[
             CUSTOMER_READ,
             EXPENSE_READ,
             BUDGET_READ,
+            SALES_READ,
         ],
     },
     RoleDef {
@@ -275,6 +296,9 @@ pub const ROLES: &[RoleDef] = &[
             SUPPLY_MANAGE,
             ASSET_READ,
             ASSET_MANAGE,
+            SALES_READ,
+            SALES_MANAGE,
+            SALES_TARGET_MANAGE,
         ],
     },
     RoleDef {
@@ -295,6 +319,8 @@ pub const ROLES: &[RoleDef] = &[
             BUDGET_READ,
             SUPPLY_READ,
             ASSET_READ,
+            SALES_READ,
+            SALES_MANAGE,
         ],
     },
     RoleDef {
@@ -309,6 +335,8 @@ pub const ROLES: &[RoleDef] = &[
             CUSTOMER_READ,
             CUSTOMER_MANAGE,
             EXPENSE_READ,
+            SALES_READ,
+            SALES_MANAGE,
         ],
     },
     RoleDef {
@@ -330,6 +358,8 @@ pub const ROLES: &[RoleDef] = &[
             SUPPLY_MANAGE,
             ASSET_READ,
             ASSET_MANAGE,
+            SALES_READ,
+            SALES_MANAGE,
         ],
     },
     RoleDef {
@@ -343,6 +373,8 @@ pub const ROLES: &[RoleDef] = &[
             USER_READ,
             CUSTOMER_READ,
             CUSTOMER_MANAGE,
+            SALES_READ,
+            SALES_MANAGE,
         ],
     },
     RoleDef {
@@ -356,6 +388,8 @@ pub const ROLES: &[RoleDef] = &[
             USER_READ,
             CUSTOMER_READ,
             CUSTOMER_MANAGE,
+            SALES_READ,
+            SALES_MANAGE,
         ],
     },
     RoleDef {
@@ -363,21 +397,39 @@ pub const ROLES: &[RoleDef] = &[
         name: "Customer service agent",
         name_zh: "客服專員",
         level: RoleLevel::Office,
-        permissions: &[OFFICE_READ, DEPARTMENT_READ, USER_READ, CUSTOMER_READ],
+        permissions: &[
+            OFFICE_READ,
+            DEPARTMENT_READ,
+            USER_READ,
+            CUSTOMER_READ,
+            SALES_READ,
+        ],
     },
     RoleDef {
         code: "support_engineer",
         name: "Technical support engineer",
         name_zh: "技術支持工程師",
         level: RoleLevel::Office,
-        permissions: &[OFFICE_READ, DEPARTMENT_READ, USER_READ, CUSTOMER_READ],
+        permissions: &[
+            OFFICE_READ,
+            DEPARTMENT_READ,
+            USER_READ,
+            CUSTOMER_READ,
+            SALES_READ,
+        ],
     },
     RoleDef {
         code: "service_engineer",
         name: "After-sales service engineer",
         name_zh: "售後服務工程師",
         level: RoleLevel::Office,
-        permissions: &[OFFICE_READ, DEPARTMENT_READ, USER_READ, CUSTOMER_READ],
+        permissions: &[
+            OFFICE_READ,
+            DEPARTMENT_READ,
+            USER_READ,
+            CUSTOMER_READ,
+            SALES_READ,
+        ],
     },
     RoleDef {
         code: "staff",
