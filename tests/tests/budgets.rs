@@ -151,13 +151,59 @@ db_test! {
         let report = app.get_as(&director, &format!("/api/v1/finance/budgets/{}/vs-actual", budget["id"])).await.ok(200);
         let nov = report["lines"].as_array().unwrap().iter()
             .find(|l| l["category"] == "travel" && l["month"] == 11).cloned().unwrap();
-        assert_eq!(nov, json!({"category": "travel", "month": 11, "budget": 100_000, "actual": 155_050,
+        assert_eq!(nov, json!({"category": "travel", "department_id": null, "month": 11, "budget": 100_000, "actual": 155_050,
             "variance": -55_050, "execution_bp": 15_505, "over_budget": true}));
         let oct = report["lines"].as_array().unwrap().iter()
             .find(|l| l["category"] == "travel" && l["month"] == 10).cloned().unwrap();
         assert_eq!((oct["actual"].clone(), oct["over_budget"].clone()), (json!(0), json!(false)));
         // Income lines are not expense: not in the report.
         assert!(report["lines"].as_array().unwrap().iter().all(|l| l["category"] != "other"));
+    }
+}
+
+db_test! {
+    async fn budget_vs_actual_by_department_and_the_income_side(app) {
+        app.load_demo_org();
+        let budget = active_budget(&app, "gz01", false, 1_200_000).await;
+        let (_, approval) = travel_claim(&app, "gz01", "INV-DEPT-1", 155_050).await;
+        for user in ["gz01.operations_specialist", "gz01.department_supervisor", "gz01.office_director", "hq.finance"] {
+            app.approve_as(user, approval).await;
+        }
+        // A customer pays 25,000.00 in November against a signed contract.
+        let rep = app.login("gz01.sales_rep").await;
+        let cust = app.post_as(&rep, "/api/v1/sales/customers", &json!({"name": "付款客戶", "classification": "intent"})).await.ok(201);
+        let draft = app.post_as(&rep, "/api/v1/sales/contracts", &json!({"customer_id": cust["id"], "title": "t", "terms": "t",
+            "lines": [{"product": "LED", "quantity": 10, "unit_price": 300_000}],
+            "instalments": [{"due_on": "2026-11-01", "amount": 3_000_000}]})).await.ok(201);
+        let path = format!("/api/v1/sales/contracts/{}", draft["id"]);
+        let sub = app.act_as(&rep, &format!("{path}/submit"), "\"1\"", &json!({})).await.ok(200);
+        let contract_approval = sub["approval_id"].as_i64().unwrap();
+        app.approve_as("gz01.department_supervisor", contract_approval).await;
+        app.approve_as("gz01.office_director", contract_approval).await;
+        let approved = app.get_as(&rep, &path).await.ok(200);
+        app.act_as(&rep, &format!("{path}/sign"), &format!("\"{}\"", approved["version"]),
+            &json!({"signed_on": "2026-10-20", "signatories": ["甲方", "乙方"]})).await.ok(200);
+        app.post_as(&rep, &format!("{path}/payments"), &json!({"instalment_id": approved["instalments"][0]["id"],
+            "amount": 2_500_000, "received_on": "2026-11-05", "method": "bank_transfer"})).await.ok(201);
+
+        let director = app.login("gz01.office_director").await;
+        let report = app.get_as(&director, &format!("/api/v1/finance/budgets/{}/vs-actual?by=department", budget["id"])).await.ok(200);
+        assert_eq!(report["by"], "department");
+        let dept = sales_department(&app, "GZ01");
+        let nov: Vec<&Value> = report["lines"].as_array().unwrap().iter()
+            .filter(|l| l["category"] == "travel" && l["month"] == 11).collect();
+        // The budget line has no department; the claim was the sales department's.
+        assert_eq!(nov.len(), 2, "{nov:?}");
+        assert_eq!((nov[0]["department_id"].clone(), nov[0]["budget"].clone(), nov[0]["actual"].clone()),
+            (Value::Null, json!(100_000), json!(0)));
+        assert_eq!((nov[1]["department_id"].clone(), nov[1]["budget"].clone(), nov[1]["actual"].clone()),
+            (json!(dept), json!(0), json!(155_050)));
+        // Income: 1,000,000.00 a month budgeted; 25,000.00 received in November.
+        let income = report["income"].as_array().unwrap();
+        assert_eq!(income.len(), 12);
+        assert_eq!(income[10], json!({"month": 11, "budget": 1_000_000, "actual": 2_500_000, "variance": 1_500_000,
+            "execution_bp": 25_000, "below_budget": false}));
+        assert_eq!((income[9]["actual"].clone(), income[9]["below_budget"].clone()), (json!(0), json!(true)));
     }
 }
 

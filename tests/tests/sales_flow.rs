@@ -284,6 +284,9 @@ db_test! {
         let res = app.post_as(&admin, "/api/v1/sales/orders", &json!({"office_id": app.office_id("GZ01"),
             "customer_id": id(&sh_cust), "delivery_date": day(10), "lines": [line]})).await;
         assert_eq!(res.problem(422, "validation_failed")["errors"][0]["field"], "customer_id");
+        // A report period that ends before it starts is a bad query.
+        let res = app.get_as(&rep, "/api/v1/sales/analysis/sales?from=2026-12-01&to=2026-01-01&group_by=office").await;
+        assert_eq!(res.problem(400, "invalid_parameter")["errors"][0]["field"], "query.to");
         // An invalid credit code.
         let res = app.post_as(&rep, "/api/v1/sales/customers", &json!({"name": "x", "classification": "potential", "uscc": "91350100M000100Y44"})).await;
         assert_eq!(res.problem(422, "validation_failed")["errors"][0]["field"], "uscc");

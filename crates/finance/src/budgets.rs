@@ -32,6 +32,7 @@ use workflow::policy::{PolicyDef, role};
 use workflow::{ApprovalDocument, DocumentInfo, Registry};
 
 use crate::claims::ClaimRow;
+use crate::facts::{Sales, SalesFacts};
 
 pub const BUDGET_DOC: &str = "budget";
 
@@ -540,6 +541,8 @@ async fn submit_budget(
 pub struct VsActualRow {
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub category: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    pub department_id: Option<i64>,
     #[diesel(sql_type = diesel::sql_types::Integer)]
     pub month: i32,
     /// Budgeted, minor units.
@@ -553,6 +556,9 @@ pub struct VsActualRow {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct VsActualLine {
     pub category: String,
+    /// With `?by=department`: the department of the budget line or the claim;
+    /// `null` for what belongs to no department. Always `null` by category.
+    pub department_id: Option<i64>,
     pub month: i32,
     pub budget: i64,
     pub actual: i64,
@@ -563,60 +569,108 @@ pub struct VsActualLine {
     pub over_budget: bool,
 }
 
+/// The income side for one month: the income lines budgeted against the
+/// payments received, as the sales domain records them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IncomeLine {
+    pub month: i32,
+    pub budget: i64,
+    /// Payments received from customers in the month, minor units.
+    pub actual: i64,
+    /// `actual - budget`: negative when income falls short.
+    pub variance: i64,
+    /// `actual / budget` in basis points; `null` without a budget.
+    pub execution_bp: Option<i64>,
+    pub below_budget: bool,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct VsActual {
     pub budget_id: i64,
     pub office_id: i64,
     pub year: i32,
+    pub by: VsActualBy,
+    /// Expense, by category (and department) and month.
     pub lines: Vec<VsActualLine>,
+    /// Income, by month.
+    pub income: Vec<IncomeLine>,
 }
 
-const VS_ACTUAL_PG: &str = "SELECT category, month, CAST(SUM(budget) AS BIGINT) AS budget, CAST(SUM(actual) AS BIGINT) AS actual FROM ( \
-     SELECT category, month, amount AS budget, CAST(0 AS BIGINT) AS actual FROM budget_lines WHERE budget_id = $1 AND kind = 'expense' \
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum VsActualBy {
+    /// Category and month for the office.
+    #[default]
+    Category,
+    /// Category, department and month.
+    Department,
+}
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct VsActualQuery {
+    /// `category` (default) or `department`.
+    pub by: Option<VsActualBy>,
+}
+
+/// The expense side in one statement: budget lines and approved or paid claim
+/// lines, grouped by category (and department) and month. `{dept}` and
+/// `{month}` are the only parts each backend spells its own way.
+const VS_ACTUAL: &str = "SELECT category, department_id, month, CAST(SUM(budget) AS BIGINT) AS budget, CAST(SUM(actual) AS BIGINT) AS actual FROM ( \
+     SELECT category, {dept_line} AS department_id, month, amount AS budget, CAST(0 AS BIGINT) AS actual FROM budget_lines WHERE budget_id = $1 AND kind = 'expense' \
      UNION ALL \
-     SELECT c.category, CAST(EXTRACT(MONTH FROM l.spent_on) AS INTEGER) AS month, CAST(0 AS BIGINT), l.amount \
+     SELECT c.category, {dept_claim} AS department_id, {month} AS month, CAST(0 AS BIGINT), l.amount \
      FROM expense_claim_lines l JOIN expense_claims c ON c.id = l.claim_id \
      WHERE c.office_id = $2 AND c.status IN ('approved', 'paid') AND l.spent_on >= $3 AND l.spent_on <= $4 \
-     ) t GROUP BY category, month ORDER BY category, month";
+     ) t GROUP BY category, department_id, month \
+     ORDER BY category, CASE WHEN department_id IS NULL THEN 0 ELSE 1 END, department_id, month";
 
-const VS_ACTUAL_SQLITE: &str = "SELECT category, month, CAST(SUM(budget) AS BIGINT) AS budget, CAST(SUM(actual) AS BIGINT) AS actual FROM ( \
-     SELECT category, month, amount AS budget, 0 AS actual FROM budget_lines WHERE budget_id = ? AND kind = 'expense' \
-     UNION ALL \
-     SELECT c.category, CAST(strftime('%m', l.spent_on) AS INTEGER) AS month, 0, l.amount \
-     FROM expense_claim_lines l JOIN expense_claims c ON c.id = l.claim_id \
-     WHERE c.office_id = ? AND c.status IN ('approved', 'paid') AND l.spent_on >= ? AND l.spent_on <= ? \
-     ) t GROUP BY category, month ORDER BY category, month";
-
-/// Budget vs actual for one budget, by category and month, in one SQL query.
+/// Budget vs actual for one budget, by category (or category and department)
+/// and month, in one SQL statement.
 pub fn vs_actual(
     conn: &mut AnyConnection,
     budget: &BudgetRow,
+    by: VsActualBy,
 ) -> Result<Vec<VsActualLine>, ApiError> {
     use diesel::sql_types::{BigInt, Date};
     let from = NaiveDate::from_ymd_opt(budget.year, 1, 1).unwrap_or_default();
     let to = NaiveDate::from_ymd_opt(budget.year, 12, 31).unwrap_or_default();
+    let (dept_line, dept_claim) = match by {
+        VsActualBy::Category => ("CAST(NULL AS BIGINT)", "CAST(NULL AS BIGINT)"),
+        VsActualBy::Department => ("department_id", "c.department_id"),
+    };
+    let sql = VS_ACTUAL
+        .replace("{dept_line}", dept_line)
+        .replace("{dept_claim}", dept_claim);
     let rows: Vec<VsActualRow> = match conn {
-        AnyConnection::Postgresql(pg) => diesel::sql_query(VS_ACTUAL_PG)
-            .bind::<BigInt, _>(budget.id)
-            .bind::<BigInt, _>(budget.office_id)
-            .bind::<Date, _>(from)
-            .bind::<Date, _>(to)
-            .load(pg),
-        AnyConnection::Sqlite(lite) => diesel::sql_query(VS_ACTUAL_SQLITE)
-            .bind::<BigInt, _>(budget.id)
-            .bind::<BigInt, _>(budget.office_id)
-            .bind::<Date, _>(from)
-            .bind::<Date, _>(to)
-            .load(lite),
+        AnyConnection::Postgresql(pg) => diesel::sql_query(
+            sql.replace("{month}", "CAST(EXTRACT(MONTH FROM l.spent_on) AS INTEGER)"),
+        )
+        .bind::<BigInt, _>(budget.id)
+        .bind::<BigInt, _>(budget.office_id)
+        .bind::<Date, _>(from)
+        .bind::<Date, _>(to)
+        .load(pg),
+        AnyConnection::Sqlite(lite) => diesel::sql_query(
+            sql.replace("{month}", "CAST(strftime('%m', l.spent_on) AS INTEGER)")
+                .replace('$', "?"),
+        )
+        .bind::<BigInt, _>(budget.id)
+        .bind::<BigInt, _>(budget.office_id)
+        .bind::<Date, _>(from)
+        .bind::<Date, _>(to)
+        .load(lite),
     }
     .api()?;
     Ok(rows
         .into_iter()
         .map(|r| VsActualLine {
             variance: r.budget - r.actual,
-            execution_bp: (r.budget > 0).then(|| r.actual.saturating_mul(10_000) / r.budget),
+            execution_bp: execution(r.actual, r.budget),
             over_budget: r.actual > r.budget,
             category: r.category,
+            department_id: r.department_id,
             month: r.month,
             budget: r.budget,
             actual: r.actual,
@@ -624,12 +678,55 @@ pub fn vs_actual(
         .collect())
 }
 
-/// Budget vs actual: every expense category and month, budgeted and spent, with
-/// the variance, the execution rate and the lines over budget.
+fn execution(actual: i64, budget: i64) -> Option<i64> {
+    (budget > 0).then(|| actual.saturating_mul(10_000) / budget)
+}
+
+/// The income side: each month's income lines against the receipts the sales
+/// domain reports (one query each).
+pub fn income_vs_actual(
+    conn: &mut AnyConnection,
+    sales: &dyn SalesFacts,
+    budget: &BudgetRow,
+) -> Result<Vec<IncomeLine>, ApiError> {
+    let budgeted: Vec<(i32, i64)> = bl::table
+        .filter(bl::budget_id.eq(budget.id).and(bl::kind.eq("income")))
+        .select((bl::month, bl::amount))
+        .load(conn)
+        .api()?;
+    let receipts = sales.receipts_by_month(conn, budget.office_id, budget.year)?;
+    Ok((1..=12)
+        .map(|month| {
+            let budget: i64 = budgeted
+                .iter()
+                .filter(|(m, _)| *m == month)
+                .map(|(_, a)| a)
+                .sum();
+            let actual: i64 = receipts
+                .iter()
+                .filter(|(m, _)| i64::from(*m) == i64::from(month))
+                .map(|(_, a)| a)
+                .sum();
+            IncomeLine {
+                month,
+                budget,
+                actual,
+                variance: actual - budget,
+                execution_bp: execution(actual, budget),
+                below_budget: actual < budget,
+            }
+        })
+        .collect())
+}
+
+/// Budget vs actual: every expense category (and, with `?by=department`, each
+/// department) and month, budgeted and spent, with the variance, the execution
+/// rate and the lines over budget; and the income side, month by month, against
+/// the payments received from customers.
 #[utoipa::path(
     tag = "finance",
     security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Budget id")),
+    params(("id" = i64, Path, description = "Budget id"), VsActualQuery),
     responses(
         (status = 200, description = "The comparison", body = VsActual),
         (status = 400, response = BadRequest),
@@ -643,19 +740,26 @@ pub fn vs_actual(
 #[get("/finance/budgets/{id}/vs-actual")]
 async fn budget_vs_actual(
     db: web::Data<Db>,
+    sales: web::Data<Sales>,
     p: Principal,
     id: web::Path<i64>,
+    q: ValidQuery<VsActualQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
+    let by = q.into_inner().by.unwrap_or_default();
+    let sales = sales.get_ref().clone();
     let report = db
         .run(move |conn| {
             let row = load_budget(conn, &p, id)?;
-            let lines = vs_actual(conn, &row)?;
+            let lines = vs_actual(conn, &row, by)?;
+            let income = income_vs_actual(conn, sales.as_ref(), &row)?;
             Ok(VsActual {
                 budget_id: row.id,
                 office_id: row.office_id,
                 year: row.year,
+                by,
                 lines,
+                income,
             })
         })
         .await?;

@@ -10,6 +10,7 @@ pub mod assets;
 pub mod budgets;
 pub mod claims;
 pub mod demo;
+pub mod facts;
 pub mod stocktakes;
 pub mod supplies;
 

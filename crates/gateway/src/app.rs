@@ -16,7 +16,7 @@ use kernel::responses::{
     PreconditionRequired, ServiceUnavailable, TooManyRequests, Unauthorized, UnprocessableEntity,
     UnsupportedMediaType,
 };
-use kernel::{ErrorCode, FieldError, Problem};
+use kernel::{ApiError, ErrorCode, FieldError, Problem};
 use org::{DbResolver, OrgSettings, TokenSettings};
 use store::Db;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -73,6 +73,28 @@ impl AppState {
 
 /// Every document type the approval engine routes: the engine's own and each
 /// domain's.
+/// Sales facts for finance: payments received, month by month.
+struct SalesReceipts;
+
+impl finance::facts::SalesFacts for SalesReceipts {
+    fn receipts_by_month(
+        &self,
+        conn: &mut store::AnyConnection,
+        office_id: i64,
+        year: i32,
+    ) -> Result<Vec<(u32, i64)>, ApiError> {
+        let first = chrono::NaiveDate::from_ymd_opt(year, 1, 1)
+            .ok_or_else(|| ApiError::invalid_field("year", "range", "no such year"))?;
+        let last = chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(first);
+        let rows = sales_pipeline::facts::receipts_by_month(conn, office_id, first, last)?;
+        // `YYYY-MM` → the month number.
+        Ok(rows
+            .into_iter()
+            .filter_map(|(month, amount)| Some((month.get(5..7)?.parse().ok()?, amount)))
+            .collect())
+    }
+}
+
 pub fn documents() -> workflow::Registry {
     finance::documents()
         .into_iter()
@@ -266,6 +288,9 @@ pub fn build_app_with(
         .app_data(web::Data::new(state.db.clone()))
         .app_data(web::Data::new(state.org.clone()))
         .app_data(web::Data::new(state.documents.clone()))
+        .app_data(web::Data::new(
+            Arc::new(SalesReceipts) as finance::facts::Sales
+        ))
         .app_data(web::Data::new(state))
         .app_data(routes)
         .app_data(web::PayloadConfig::new(config.body_limit))

@@ -329,6 +329,18 @@ impl ApiError {
         Self::new(ErrorCode::InvalidParameter, detail)
     }
 
+    /// A query parameter that breaks a rule across parameters (400, as for any
+    /// malformed query), naming it as `query.<name>`.
+    pub fn invalid_query(param: &str, code: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        let mut err = Self::new(
+            ErrorCode::InvalidParameter,
+            format!("query parameter `{param}` is invalid: {message}"),
+        );
+        err.errors = vec![FieldError::new(format!("query.{param}"), code, message)];
+        err
+    }
+
     pub fn not_found(what: &str) -> Self {
         Self::new(ErrorCode::NotFound, format!("{what} not found"))
     }

@@ -66,14 +66,14 @@ pub fn scope(column: &str, reach: &Reach, office: Option<i64>) -> String {
 
 fn check_period(from: NaiveDate, to: NaiveDate) -> Result<(), ApiError> {
     if to < from {
-        return Err(ApiError::invalid_field(
+        return Err(ApiError::invalid_query(
             "to",
             "range",
             "the period ends before it starts",
         ));
     }
     if (to - from).num_days() > 3660 {
-        return Err(ApiError::invalid_field(
+        return Err(ApiError::invalid_query(
             "to",
             "range",
             "a period is at most ten years",
