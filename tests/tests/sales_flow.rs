@@ -89,7 +89,7 @@ db_test! {
             "title": "華南工業照明需求調研", "method": "interview", "conducted_on": day(-200),
             "findings": "廠房 LED 改造需求旺盛,競品價格低 10%", "recommendations": "主推工礦燈"})).await.ok(201);
         let director = app.login("gz01.office_director").await;
-        let reviewed = app.post_as(&director, &format!("/api/v1/sales/market-research/{}/review", id(&research)),
+        let reviewed = app.act_as(&director, &format!("/api/v1/sales/market-research/{}/review", id(&research)), &etag(&research),
             &json!({"comment": "同意,納入年度計劃"})).await.ok(200);
         assert_eq!(reviewed["reviewed_by"], app.user_id("gz01.office_director"));
 
@@ -462,5 +462,63 @@ db_test! {
         assert_eq!(sh_report["total_amount"], 100);
         let funnel = app.get_as(&gz, &format!("/api/v1/sales/analysis/funnel?from={}&to={}", day(-1), day(0))).await.ok(200);
         assert_eq!(funnel["opened"], 0);
+    }
+}
+
+db_test! {
+    async fn concurrent_payments_and_orders_never_overshoot(app) {
+        app.load_demo_org();
+        let rep = app.login("gz01.sales_rep").await;
+        // Ten payments of 300.00 at once against a 1,500.00 instalment: five fit.
+        let cust = customer(&app, &rep, "並發客戶", 500_000).await;
+        let contract = signed_contract(&app, &rep, json!({"customer_id": cust, "title": "t", "terms": "t",
+            "lines": [{"product": "LED", "quantity": 15, "unit_price": 10_000}],
+            "instalments": [{"due_on": day(10), "amount": 150_000}]})).await;
+        let inst = contract["instalments"][0]["id"].as_i64().unwrap();
+        let path = format!("/api/v1/sales/contracts/{}/payments", id(&contract));
+        let body = json!({"instalment_id": inst, "amount": 30_000, "received_on": day(0), "method": "cash"});
+        let results = futures_util::future::join_all((0..10).map(|_| app.post_as(&rep, &path, &body))).await;
+        let ok = results.iter().filter(|r| r.status == 201).count();
+        let refused = results.iter().filter(|r| r.status == 422).count();
+        assert_eq!((ok, refused), (5, 5));
+        let stored = app.get_as(&rep, &format!("/api/v1/sales/contracts/{}", id(&contract))).await.ok(200);
+        assert_eq!((stored["paid"].clone(), stored["outstanding"].clone()), (json!(150_000), json!(0)));
+        let payments = app.get_as(&rep, &format!("/api/v1/sales/payments?contract_id={}", id(&contract))).await.ok(200);
+        assert_eq!(payments["items"].as_array().unwrap().len(), 5);
+
+        // Ten orders of 1,000.00 at once for a customer with 5,000.00 of credit
+        // who has paid 1,500.00 ahead of any order: exposure is orders less
+        // payments, so 6,500.00 of orders fit — six, never seven.
+        let order = json!({"customer_id": cust, "delivery_date": day(10),
+            "lines": [{"product": "LED", "quantity": 10, "unit_price": 10_000}]});
+        let results = futures_util::future::join_all((0..10).map(|_| app.post_as(&rep, "/api/v1/sales/orders", &order))).await;
+        let ok = results.iter().filter(|r| r.status == 201).count();
+        let refused = results.iter().filter(|r| r.status == 409).count();
+        assert_eq!((ok, refused), (6, 4), "{:?}", results.iter().map(|r| r.status).collect::<Vec<_>>());
+    }
+}
+
+db_test! {
+    async fn the_demo_office_has_every_stage_and_status_and_overdue_money(app) {
+        app.load_demo();
+        let rep = app.login("gz01.sales_rep").await;
+        let values = |page: &Value, field: &str| {
+            let mut v: Vec<String> = page["items"].as_array().unwrap().iter()
+                .map(|i| i[field].as_str().unwrap().to_owned()).collect();
+            v.sort();
+            v.dedup();
+            v
+        };
+        let opps = app.get_as(&rep, "/api/v1/sales/opportunities?limit=200").await.ok(200);
+        assert_eq!(values(&opps, "stage"), ["initial_contact", "lost", "needs_analysis", "negotiation", "quotation", "solution", "won"]);
+        let orders = app.get_as(&rep, "/api/v1/sales/orders?limit=200").await.ok(200);
+        assert_eq!(values(&orders, "status"), ["cancelled", "completed", "entered", "in_production", "installed", "shipped", "trained"]);
+        let overdue = app.get_as(&rep, "/api/v1/sales/receivables?overdue=true").await.ok(200);
+        assert_eq!(overdue["items"].as_array().unwrap().len(), 2);
+        let ageing = app.get_as(&rep, "/api/v1/sales/analysis/ageing").await.ok(200);
+        let row = &ageing["offices"][0];
+        assert_eq!((row["days_31_60"].clone(), row["days_over_90"].clone()), (json!(6_000_000), json!(1_125_000)));
+        // Only GZ01's: the rep sees one office.
+        assert_eq!(ageing["offices"].as_array().unwrap().len(), 1);
     }
 }

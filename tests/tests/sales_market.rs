@@ -122,20 +122,20 @@ db_test! {
         app.patch_as(&author, &path, "\"1\"", &json!({"title": "stale"})).await.problem(412, "version_conflict");
 
         // The author cannot review their own report; a reader cannot review at all.
-        let body = app.post_as(&author, &format!("{path}/review"), &json!({"comment": "looks good"})).await.problem(409, "conflict");
+        let body = app.act_as(&author, &format!("{path}/review"), "\"2\"", &json!({"comment": "looks good"})).await.problem(409, "conflict");
         assert!(body["detail"].as_str().unwrap().contains("author"), "{body}");
         let agent = app.login("gz01.service_agent").await;
-        app.post_as(&agent, &format!("{path}/review"), &json!({"comment": "ok"})).await.problem(403, "forbidden");
+        app.act_as(&agent, &format!("{path}/review"), "\"2\"", &json!({"comment": "ok"})).await.problem(403, "forbidden");
 
         let supervisor = app.login("gz01.department_supervisor").await;
-        let reviewed = app.post_as(&supervisor, &format!("{path}/review"), &json!({"comment": "結論可信"})).await.ok(200);
+        let reviewed = app.act_as(&supervisor, &format!("{path}/review"), "\"2\"", &json!({"comment": "結論可信"})).await.ok(200);
         assert_eq!((reviewed["reviewed_by"].clone(), reviewed["review_comment"].clone(), reviewed["version"].clone()),
             (json!(app.user_id("gz01.department_supervisor")), json!("結論可信"), json!(3)));
         assert!(reviewed["reviewed_at"].as_str().is_some_and(|t| t.ends_with('Z')));
 
         // Reviewed is final.
         let director = app.login("gz01.office_director").await;
-        let body = app.post_as(&director, &format!("{path}/review"), &json!({"comment": "again"})).await.problem(409, "invalid_transition");
+        let body = app.act_as(&director, &format!("{path}/review"), "\"3\"", &json!({"comment": "again"})).await.problem(409, "invalid_transition");
         assert_eq!(body["current_state"], "reviewed");
         app.patch_as(&author, &path, "\"3\"", &json!({"title": "late"})).await.problem(409, "invalid_transition");
 
@@ -352,26 +352,26 @@ db_test! {
         add_lead(&app, gz, id(&future), user, "未來物業");
 
         // Not before the last day.
-        let res = app.post_as(&token, &format!("/api/v1/sales/campaigns/{}/evaluation", id(&future)),
+        let res = app.act_as(&token, &format!("/api/v1/sales/campaigns/{}/evaluation", id(&future)), "\"1\"",
             &json!({"actual_cost": 1, "effect_notes": "early"})).await;
         let body = res.problem(422, "validation_failed");
         assert_eq!((body["errors"][0]["field"].clone(), body["errors"][0]["code"].clone()), (json!("ends_on"), json!("not_ended")));
 
         // 10,000.01 over 2 leads = 5,000.005 → 5,000.01, half up.
-        let evaluated = app.post_as(&token, &format!("{path}/evaluation"),
+        let evaluated = app.act_as(&token, &format!("{path}/evaluation"), "\"2\"",
             &json!({"actual_cost": 1_000_001, "effect_notes": "線索質量高"})).await.ok(200);
         assert_eq!((evaluated["status"].clone(), evaluated["actual_cost"].clone(), evaluated["leads_won"].clone(),
             evaluated["cost_per_lead"].clone(), evaluated["version"].clone()),
             (json!("evaluated"), json!(1_000_001), json!(2), json!(500_001), json!(3)));
         assert_eq!(app.get_as(&token, &path).await.ok(200)["cost_per_lead"], 500_001);
-        app.post_as(&token, &format!("{path}/evaluation"), &json!({"actual_cost": 1, "effect_notes": "again"})).await
+        app.act_as(&token, &format!("{path}/evaluation"), "\"3\"", &json!({"actual_cost": 1, "effect_notes": "again"})).await
             .problem(409, "invalid_transition");
         app.patch_as(&token, &path, "\"3\"", &json!({"budget": 1})).await.problem(409, "invalid_transition");
         assert_eq!(actions(&app, "campaign", cid), vec!["create", "update", "evaluate"]);
 
         // Without leads there is no cost per lead.
         let quiet = app.post_as(&token, "/api/v1/sales/campaigns", &campaign_body("2024-08-01", "2024-08-02")).await.ok(201);
-        let evaluated = app.post_as(&token, &format!("/api/v1/sales/campaigns/{}/evaluation", id(&quiet)),
+        let evaluated = app.act_as(&token, &format!("/api/v1/sales/campaigns/{}/evaluation", id(&quiet)), "\"1\"",
             &json!({"actual_cost": 300_000, "effect_notes": "無效果"})).await.ok(200);
         assert_eq!((evaluated["leads_won"].clone(), evaluated["cost_per_lead"].clone()), (json!(0), Value::Null));
         let listed = ids(&app.get_as(&token, "/api/v1/sales/campaigns?status=evaluated").await.ok(200));

@@ -340,6 +340,10 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
             err.code = ErrorCode::InvalidParameter;
             err.detail = Cow::Owned(format!("unknown query parameter: {msg}"));
         }
+        // A missing or unusable query parameter is a malformed request (400).
+        if err.code == ErrorCode::ValidationFailed {
+            err.code = ErrorCode::InvalidParameter;
+        }
         err
     })
 }

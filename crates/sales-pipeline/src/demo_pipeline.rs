@@ -1,7 +1,7 @@
 //! The demo company's sales pipeline, put through the same service functions
 //! and the real approval engine as the API: in every office, opportunities in
-//! every stage, a quotation, two signed contracts with payment schedules (one
-//! instalment paid, one overdue and dunned, one more than 90 days late), and
+//! every stage, two signed contracts with payment schedules (one instalment
+//! paid, one overdue and dunned, one more than 90 days late and escalated), and
 //! orders in every status. Dates are relative to the day the demo is loaded.
 
 use chrono::{Duration, NaiveDate};
@@ -182,7 +182,11 @@ pub fn load(conn: &mut AnyConnection, registry: &Registry) -> Result<usize, ApiE
 
             // One opportunity in every stage; the won one gets its contract below.
             let mut opps = Vec::new();
-            for (n, target) in OPEN_STAGES.iter().chain(&[Stage::Lost]).enumerate() {
+            for (n, target) in OPEN_STAGES
+                .iter()
+                .chain(&[Stage::Won, Stage::Lost])
+                .enumerate()
+            {
                 let n = i64::try_from(n).unwrap_or_default();
                 let mut opp = leads::open(
                     conn,
@@ -191,7 +195,11 @@ pub fn load(conn: &mut AnyConnection, registry: &Registry) -> Result<usize, ApiE
                     office,
                     CreateOpportunity {
                         office_id: Some(office),
-                        customer_id: if n % 2 == 0 { key } else { second },
+                        customer_id: if n % 2 == 0 || *target == Stage::Won {
+                            key
+                        } else {
+                            second
+                        },
                         title: format!("{} 照明改造項目 #{}", code, n + 1),
                         expected_amount: 5_000_000 * (n + 1),
                         currency: None,
@@ -230,7 +238,7 @@ pub fn load(conn: &mut AnyConnection, registry: &Registry) -> Result<usize, ApiE
                         },
                     )?;
                 }
-                opps.push(opp);
+                opps.push((*target, opp));
             }
 
             // Two signed contracts: the key account's in good standing but with
@@ -257,12 +265,9 @@ pub fn load(conn: &mut AnyConnection, registry: &Registry) -> Result<usize, ApiE
                 vec![(-100, 1_125_000), (20, 1_125_000)],
             )?;
             signed += 2;
-            let negotiation = opps
-                .iter()
-                .find(|x| x.stage == "negotiation" && x.customer_id == key);
-            if let Some(won) = negotiation {
-                // The negotiation-stage opportunity of the key account is won
-                // with its contract; a fresh one stays in negotiation.
+            // The one meant to be won reached negotiation above; it is won with
+            // the key account's contract.
+            if let Some((_, won)) = opps.iter().find(|(t, _)| *t == Stage::Won) {
                 leads::move_stage_to(
                     conn,
                     &o.rep,

@@ -439,15 +439,16 @@ async fn update_market_research(
 #[utoipa::path(
     tag = "sales",
     security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Market research id")),
+    params(("id" = i64, Path, description = "Market research id"), ("If-Match" = String, Header, description = "ETag last read")),
     request_body = ReviewMarketResearch,
-    responses((status = 200, description = "Reviewed", body = MarketResearch, headers(("ETag" = String))), WriteErrors)
+    responses((status = 200, description = "Reviewed", body = MarketResearch, headers(("ETag" = String))), ChangeErrors)
 )]
 #[post("/sales/market-research/{id}/review")]
 async fn review_market_research(
     db: web::Data<Db>,
     p: Principal,
     id: web::Path<i64>,
+    if_match: IfMatch,
     body: ValidJson<ReviewMarketResearch>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -471,6 +472,9 @@ async fn review_market_research(
                 return Err(ApiError::conflict(
                     "the author cannot review their own research; another manager reviews it",
                 ));
+            }
+            if before.version != if_match.0 {
+                return Err(version_conflict(before.version));
             }
             let now = now_db();
             // Only an unreviewed report changes: a concurrent review loses.
@@ -1713,15 +1717,16 @@ async fn update_campaign(
 #[utoipa::path(
     tag = "sales",
     security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Campaign id")),
+    params(("id" = i64, Path, description = "Campaign id"), ("If-Match" = String, Header, description = "ETag last read")),
     request_body = EvaluateCampaign,
-    responses((status = 200, description = "Evaluated", body = Campaign, headers(("ETag" = String))), WriteErrors)
+    responses((status = 200, description = "Evaluated", body = Campaign, headers(("ETag" = String))), ChangeErrors)
 )]
 #[post("/sales/campaigns/{id}/evaluation")]
 async fn evaluate_campaign(
     db: web::Data<Db>,
     p: Principal,
     id: web::Path<i64>,
+    if_match: IfMatch,
     body: ValidJson<EvaluateCampaign>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -1741,6 +1746,9 @@ async fn evaluate_campaign(
                         before.ends_on
                     ),
                 )]));
+            }
+            if before.version != if_match.0 {
+                return Err(version_conflict(before.version));
             }
             let leads_won: i64 = leads::table
                 .filter(leads::campaign_id.eq(id))

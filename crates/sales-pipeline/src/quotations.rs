@@ -566,16 +566,23 @@ async fn to_contract(
                     instalments: b.instalments,
                 },
             )?;
-            let accepted: Quotation = diesel::update(q::table.find(id))
-                .set((
-                    q::status.eq("accepted"),
-                    q::contract_id.eq(Some(contract.contract.id)),
-                    q::updated_at.eq(now_db()),
-                    q::version.eq(q::version + 1),
-                ))
-                .returning(q::all_columns)
-                .get_result(conn)
-                .api()?;
+            // Only an issued quotation is accepted: of two conversions at once,
+            // the second finds it accepted and is refused (its draft rolls back).
+            let accepted: Quotation =
+                diesel::update(q::table.find(id).filter(q::status.eq("issued")))
+                    .set((
+                        q::status.eq("accepted"),
+                        q::contract_id.eq(Some(contract.contract.id)),
+                        q::updated_at.eq(now_db()),
+                        q::version.eq(q::version + 1),
+                    ))
+                    .returning(q::all_columns)
+                    .get_result(conn)
+                    .optional()
+                    .api()?
+                    .ok_or_else(|| {
+                        ApiError::invalid_transition("accept", "accepted", &["issued"])
+                    })?;
             audit::record(
                 conn,
                 &actor,
