@@ -16,7 +16,7 @@ use kernel::{
 use org::roles::{ASSET_MANAGE, ASSET_READ};
 use serde::{Deserialize, Serialize};
 use store::audit::{self, Change};
-use store::schema::{asset_disposals as ad, fixed_assets as fa, users};
+use store::schema::{asset_disposals as ad, fixed_assets as fa};
 use store::{AnyConnection, Db, DbResultExt, MultiBackend};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -45,7 +45,7 @@ pub enum AssetCategory {
 }
 
 impl AssetCategory {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             AssetCategory::OfficeEquipment => "office_equipment",
             AssetCategory::It => "it",
@@ -53,6 +53,19 @@ impl AssetCategory {
             AssetCategory::Vehicle => "vehicle",
             AssetCategory::Other => "other",
         }
+    }
+
+    /// The category stored as `code`.
+    pub fn from_code(code: &str) -> Option<AssetCategory> {
+        [
+            AssetCategory::OfficeEquipment,
+            AssetCategory::It,
+            AssetCategory::Furniture,
+            AssetCategory::Vehicle,
+            AssetCategory::Other,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == code)
     }
 }
 
@@ -106,6 +119,8 @@ pub struct Asset {
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: NaiveDateTime,
     pub version: i64,
+    /// The approved purchase request it was bought under, if any.
+    pub purchase_request_id: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -263,21 +278,22 @@ pub fn register(
     body: &CreateAsset,
     salvage: i64,
 ) -> Result<Asset, ApiError> {
+    register_linked(conn, office, actor, body, salvage, None)
+}
+
+/// Registers an asset in `office`, bought under `purchase_request` when given.
+/// A custodian named at registration opens the asset's custody history.
+pub fn register_linked(
+    conn: &mut AnyConnection,
+    office: i64,
+    actor: &Actor,
+    body: &CreateAsset,
+    salvage: i64,
+    purchase_request: Option<i64>,
+) -> Result<Asset, ApiError> {
     let code = org::require_open_office(conn, office)?;
     if let Some(custodian) = body.custodian_user_id {
-        let o: Option<Option<i64>> = users::table
-            .find(custodian)
-            .select(users::office_id)
-            .first(conn)
-            .optional()
-            .api()?;
-        if o != Some(Some(office)) {
-            return Err(ApiError::invalid_field(
-                "custodian_user_id",
-                "office",
-                "must be a user of the asset's office",
-            ));
-        }
+        crate::common::user_of_office(conn, "custodian_user_id", custodian, office)?;
     }
     let number = store::docnum::next(conn, office, &code, "FA", body.purchase_date.year())?;
     let now = kernel::time::to_db(kernel::time::now());
@@ -297,10 +313,21 @@ pub fn register(
             fa::created_at.eq(now),
             fa::updated_at.eq(now),
             fa::version.eq(1_i64),
+            fa::purchase_request_id.eq(purchase_request),
         ))
         .returning(fa::all_columns)
         .get_result(conn)
         .api()?;
+    if let Some(custodian) = body.custodian_user_id {
+        crate::assignments::open_assignment(
+            conn,
+            actor,
+            &asset,
+            custodian,
+            body.purchase_date.min(now.date()),
+            Some("custodian at registration"),
+        )?;
+    }
     audit::record(
         conn,
         actor,
@@ -721,6 +748,7 @@ mod tests {
             created_at: now,
             updated_at: now,
             version: 1,
+            purchase_request_id: None,
         }
     }
 

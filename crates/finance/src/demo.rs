@@ -1,5 +1,8 @@
 //! Demo finance records: in every office an active 2026 budget (approved by HQ
-//! finance and leadership), three fixed assets with a completed stocktake, and one
+//! finance and leadership), three fixed assets with a completed stocktake, a
+//! laptop bought through an approved purchase request, registered, assigned to
+//! the sales representative and serviced once, two supply items with a closed
+//! supply stocktake that found a shortage, and one
 //! expense claim in each state a newcomer should
 //! see — a draft, one waiting at the preliminary review, one rejected with its
 //! reason, one approved and one paid — all put through the real approval engine.
@@ -12,12 +15,19 @@ use store::{AnyConnection, DbResultExt, transaction};
 use workflow::Registry;
 use workflow::engine::{Decide, decide, load_instance};
 
+use crate::asset_purchases::{
+    CreateAssetPurchase, RegisterPurchase, file_purchase, register_purchase,
+};
 use crate::assets::{AssetCategory, CreateAsset, register};
+use crate::assignments::{AssignInput, assign};
 use crate::budgets::{
     BUDGET_DOC, BudgetCategory, BudgetInput, BudgetLineInput, Kind, draft_budget,
 };
 use crate::claims::{Category, ClaimInput, LineInput, file_claim, submit_to_approval};
+use crate::maintenance::{MaintenanceInput, MaintenanceKind};
 use crate::stocktakes::{self, CountResult, ItemResult, Results};
+use crate::supplies::{CreateSupply, Move, add_item, apply_move};
+use crate::supply_stocktakes::{self, SupplyCount, SupplyCounts};
 
 fn user(conn: &mut AnyConnection, name: &str) -> Result<i64, ApiError> {
     users::table
@@ -187,6 +197,128 @@ pub fn load(conn: &mut AnyConnection, registry: &Registry) -> Result<usize, ApiE
             };
             let counted = stocktakes::record(conn, &ops_actor, &opened.stocktake, &results)?;
             stocktakes::submit(conn, registry, &ops_actor, &counted.stocktake)?;
+
+            // A laptop requested, approved by the director (below the HQ line),
+            // bought and registered, handed to the sales representative and serviced.
+            let purchase = file_purchase(
+                conn,
+                registry,
+                office,
+                &ops_actor,
+                &CreateAssetPurchase {
+                    office_id: Some(office),
+                    name: "Laptop ThinkPad T14".to_owned(),
+                    category: AssetCategory::It,
+                    quantity: 1,
+                    estimated_unit_value: 900_000,
+                    reason: "Replacement for the sales representative's broken laptop".to_owned(),
+                    supplier: Some("Lenovo authorised reseller".to_owned()),
+                },
+            )?;
+            approve(
+                conn,
+                registry,
+                &format!("{prefix}.office_director"),
+                purchase.approval_id.unwrap_or_default(),
+                Decide::Approve { comment: None },
+            )?;
+            let approved = crate::asset_purchases::load(conn, purchase.id)?;
+            let today = crate::common::today();
+            let bought = register_purchase(
+                conn,
+                &ops_actor,
+                &approved,
+                &RegisterPurchase {
+                    purchase_date: today,
+                    purchase_value: 880_000,
+                    salvage_value: None,
+                    useful_life_months: 36,
+                    location: Some("Sales department".to_owned()),
+                    custodian_user_id: None,
+                },
+            )?;
+            for laptop in &bought.assets {
+                let (laptop, _) = assign(
+                    conn,
+                    &ops_actor,
+                    laptop,
+                    &AssignInput {
+                        custodian_user_id: claimant,
+                        assigned_on: Some(today),
+                        notes: Some("For customer visits".to_owned()),
+                    },
+                )?;
+                crate::maintenance::record(
+                    conn,
+                    &ops_actor,
+                    &laptop,
+                    &MaintenanceInput {
+                        performed_on: today,
+                        kind: MaintenanceKind::Service,
+                        description:
+                            "Installed the company's security software and checked the battery"
+                                .to_owned(),
+                        cost: 0,
+                        vendor: None,
+                    },
+                )?;
+            }
+
+            // Supplies with stock and a closed stocktake that found a ream missing.
+            let mut items = Vec::new();
+            for (name, unit, reorder, received, unit_cost) in [
+                ("A4 paper", "ream", 5, 20, 2_500),
+                ("Printer toner", "cartridge", 1, 4, 45_000),
+            ] {
+                let item = add_item(
+                    conn,
+                    office,
+                    &ops_actor,
+                    &CreateSupply {
+                        office_id: Some(office),
+                        name: name.to_owned(),
+                        unit: unit.to_owned(),
+                        reorder_level: Some(reorder),
+                    },
+                )?;
+                apply_move(
+                    conn,
+                    &ops_actor,
+                    item.id,
+                    office,
+                    Move {
+                        kind: "stock_in",
+                        delta: received,
+                        unit_cost: Some(unit_cost),
+                        employee: None,
+                        note: Some("Quarterly purchase"),
+                    },
+                )?;
+                items.push((item.id, received));
+            }
+            let opened_count = supply_stocktakes::open(conn, office, &ops_actor)?;
+            let counts = SupplyCounts {
+                counts: items
+                    .iter()
+                    .map(|(item_id, received)| SupplyCount {
+                        item_id: *item_id,
+                        counted_qty: if *received == 20 {
+                            received - 1
+                        } else {
+                            *received
+                        },
+                        note: (*received == 20)
+                            .then(|| "One ream water-damaged, thrown away".to_owned()),
+                    })
+                    .collect(),
+            };
+            let counted = supply_stocktakes::record_counts(
+                conn,
+                &ops_actor,
+                &opened_count.stocktake,
+                &counts,
+            )?;
+            supply_stocktakes::close(conn, &ops_actor, &counted.stocktake)?;
 
             let actor = Actor {
                 user_id: Some(claimant),

@@ -10,7 +10,9 @@ use kernel::responses::{
     BadRequest, Conflict, Forbidden, InternalError, NotFound, ServiceUnavailable, Unauthorized,
     UnprocessableEntity,
 };
-use kernel::{ApiError, ErrorCode, Page, PageRequest, Principal, ValidJson, ValidQuery, etag};
+use kernel::{
+    Actor, ApiError, ErrorCode, Page, PageRequest, Principal, ValidJson, ValidQuery, etag,
+};
 use org::roles::{SUPPLY_MANAGE, SUPPLY_READ};
 use serde::{Deserialize, Serialize};
 use store::audit::{self, Change};
@@ -56,7 +58,8 @@ pub struct Movement {
     pub id: i64,
     pub item_id: i64,
     pub office_id: i64,
-    /// `stock_in` or `issue`.
+    /// `stock_in`, `issue` or `stocktake_adjustment`.
+    #[schema(example = "stock_in")]
     pub kind: String,
     /// Signed: positive in, negative out.
     pub quantity: i64,
@@ -197,6 +200,37 @@ async fn list_supplies(
     Ok(HttpResponse::Ok().json(page))
 }
 
+/// Adds a supply item to `office` with no stock (also used by the demo loader).
+pub fn add_item(
+    conn: &mut AnyConnection,
+    office: i64,
+    actor: &Actor,
+    body: &CreateSupply,
+) -> Result<SupplyItem, ApiError> {
+    org::require_open_office(conn, office)?;
+    let now = kernel::time::to_db(kernel::time::now());
+    let item: SupplyItem = diesel::insert_into(si::table)
+        .values((
+            si::office_id.eq(office),
+            si::name.eq(&body.name),
+            si::unit.eq(&body.unit),
+            si::stock_qty.eq(0_i64),
+            si::reorder_level.eq(body.reorder_level.unwrap_or(0)),
+            si::created_at.eq(now),
+            si::updated_at.eq(now),
+            si::version.eq(1_i64),
+        ))
+        .returning(si::all_columns)
+        .get_result(conn)
+        .api()?;
+    audit::record(
+        conn,
+        actor,
+        Change::new("create", "supply_item", item.id, Some(office)).after(&item),
+    )?;
+    Ok(item)
+}
+
 /// Add a supply item (its stock starts at zero).
 #[utoipa::path(
     tag = "finance",
@@ -236,30 +270,7 @@ async fn create_supply(
         }
     })?);
     let item = db
-        .tx(move |conn| {
-            org::require_open_office(conn, office)?;
-            let now = kernel::time::to_db(kernel::time::now());
-            let item: SupplyItem = diesel::insert_into(si::table)
-                .values((
-                    si::office_id.eq(office),
-                    si::name.eq(&body.name),
-                    si::unit.eq(&body.unit),
-                    si::stock_qty.eq(0_i64),
-                    si::reorder_level.eq(body.reorder_level.unwrap_or(0)),
-                    si::created_at.eq(now),
-                    si::updated_at.eq(now),
-                    si::version.eq(1_i64),
-                ))
-                .returning(si::all_columns)
-                .get_result(conn)
-                .api()?;
-            audit::record(
-                conn,
-                &actor,
-                Change::new("create", "supply_item", item.id, Some(office)).after(&item),
-            )?;
-            Ok(item)
-        })
+        .tx(move |conn| add_item(conn, office, &actor, &body))
         .await?;
     Ok(HttpResponse::Created()
         .insert_header((
@@ -271,21 +282,34 @@ async fn create_supply(
 }
 
 /// One movement to record.
-struct Move<'a> {
-    kind: &'a str,
+pub(crate) struct Move<'a> {
+    pub(crate) kind: &'a str,
     /// Signed: positive in, negative out.
-    delta: i64,
-    unit_cost: Option<i64>,
-    employee: Option<i64>,
-    note: Option<&'a str>,
+    pub(crate) delta: i64,
+    pub(crate) unit_cost: Option<i64>,
+    pub(crate) employee: Option<i64>,
+    pub(crate) note: Option<&'a str>,
 }
 
-/// Adds `delta` to the stock in one statement that refuses to go below zero;
-/// records the movement and the audit event. `None` when the stock is short.
+/// Moves stock as the caller, who must manage the item's office's supplies.
 fn move_stock(
     conn: &mut AnyConnection,
     p: &Principal,
     item: &SupplyItem,
+    mv: Move<'_>,
+) -> Result<Option<Movement>, ApiError> {
+    let actor = p.actor(p.authorize(SUPPLY_MANAGE, Some(item.office_id))?);
+    apply_move(conn, &actor, item.id, item.office_id, mv)
+}
+
+/// Adds `delta` to the stock of item `item_id` of `office_id` in one statement
+/// that refuses to go below zero; records the movement and the audit event.
+/// `None` when the stock is short.
+pub(crate) fn apply_move(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    item_id: i64,
+    office_id: i64,
     mv: Move<'_>,
 ) -> Result<Option<Movement>, ApiError> {
     let Move {
@@ -295,25 +319,28 @@ fn move_stock(
         employee,
         note,
     } = mv;
-    let actor = p.actor(p.authorize(SUPPLY_MANAGE, Some(item.office_id))?);
-    let updated: Option<SupplyItem> =
-        diesel::update(si::table.find(item.id).filter(si::stock_qty.ge(-delta)))
-            .set((
-                si::stock_qty.eq(si::stock_qty + delta),
-                si::updated_at.eq(kernel::time::to_db(kernel::time::now())),
-                si::version.eq(si::version + 1),
-            ))
-            .returning(si::all_columns)
-            .get_result(conn)
-            .optional()
-            .api()?;
+    let updated: Option<SupplyItem> = diesel::update(
+        si::table
+            .find(item_id)
+            .filter(si::office_id.eq(office_id))
+            .filter(si::stock_qty.ge(-delta)),
+    )
+    .set((
+        si::stock_qty.eq(si::stock_qty + delta),
+        si::updated_at.eq(kernel::time::to_db(kernel::time::now())),
+        si::version.eq(si::version + 1),
+    ))
+    .returning(si::all_columns)
+    .get_result(conn)
+    .optional()
+    .api()?;
     let Some(after) = updated else {
         return Ok(None);
     };
     let movement: Movement = diesel::insert_into(sm::table)
         .values((
-            sm::item_id.eq(item.id),
-            sm::office_id.eq(item.office_id),
+            sm::item_id.eq(item_id),
+            sm::office_id.eq(office_id),
             sm::kind.eq(kind),
             sm::quantity.eq(delta),
             sm::unit_cost.eq(unit_cost),
@@ -328,8 +355,8 @@ fn move_stock(
         .api()?;
     audit::record(
         conn,
-        &actor,
-        Change::new(kind, "supply_item", item.id, Some(item.office_id))
+        actor,
+        Change::new(kind, "supply_item", item_id, Some(office_id))
             .before(&serde_json::json!({"stock_qty": after.stock_qty - delta}))
             .after(&serde_json::json!({"stock_qty": after.stock_qty, "movement": movement.id})),
     )?;

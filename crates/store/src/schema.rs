@@ -513,6 +513,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
+        purchase_request_id -> Nullable<BigInt>,
     }
 }
 
@@ -955,3 +956,91 @@ diesel::allow_tables_to_appear_in_same_query!(
     customers,
     users,
 );
+
+// Fixed assets and supplies, second part (migration 000013).
+diesel::table! {
+    asset_purchases (id) {
+        id -> BigInt,
+        office_id -> BigInt,
+        number -> Text,
+        name -> Text,
+        category -> Text,
+        quantity -> BigInt,
+        estimated_unit_value -> BigInt,
+        estimated_total -> BigInt,
+        currency -> Text,
+        reason -> Text,
+        supplier -> Nullable<Text>,
+        status -> Text,
+        approval_id -> Nullable<BigInt>,
+        rejection_reason -> Nullable<Text>,
+        requested_by -> BigInt,
+        registered_at -> Nullable<Timestamp>,
+        registered_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    asset_assignments (id) {
+        id -> BigInt,
+        asset_id -> BigInt,
+        office_id -> BigInt,
+        user_id -> BigInt,
+        assigned_on -> Date,
+        returned_on -> Nullable<Date>,
+        notes -> Nullable<Text>,
+        return_condition -> Nullable<Text>,
+        assigned_by -> Nullable<BigInt>,
+        returned_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    asset_maintenance (id) {
+        id -> BigInt,
+        asset_id -> BigInt,
+        office_id -> BigInt,
+        performed_on -> Date,
+        kind -> Text,
+        description -> Text,
+        cost -> BigInt,
+        currency -> Text,
+        vendor -> Nullable<Text>,
+        recorded_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    supply_stocktakes (id) {
+        id -> BigInt,
+        office_id -> BigInt,
+        number -> Text,
+        status -> Text,
+        opened_by -> BigInt,
+        closed_by -> Nullable<BigInt>,
+        closed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    supply_stocktake_lines (id) {
+        id -> BigInt,
+        stocktake_id -> BigInt,
+        office_id -> BigInt,
+        item_id -> BigInt,
+        item_name -> Text,
+        unit -> Text,
+        system_qty -> BigInt,
+        counted_qty -> Nullable<BigInt>,
+        note -> Nullable<Text>,
+        movement_id -> Nullable<BigInt>,
+    }
+}
