@@ -522,3 +522,29 @@ db_test! {
         assert_eq!(ageing["offices"].as_array().unwrap().len(), 1);
     }
 }
+
+db_test! {
+    async fn a_directors_own_request_goes_one_level_up(app) {
+        app.load_demo_org();
+        let director = app.login("gz01.office_director").await;
+        let cust = customer(&app, &director, "主任客戶", 0).await;
+        // The director is the office's only director: their own credit override
+        // goes to the regional manager instead, then HQ finance.
+        let ov = app.post_as(&director, "/api/v1/sales/credit-overrides", &json!({"customer_id": cust, "amount": 10_000,
+            "reason": "年底備貨"})).await.ok(201);
+        let approval = ov["approval_id"].as_i64().unwrap();
+        let chain = app.get_as(&director, &format!("/api/v1/approvals/{approval}")).await.ok(200);
+        let roles: Vec<&str> = chain["steps"].as_array().unwrap().iter().map(|s| s["approver_role"].as_str().unwrap()).collect();
+        assert_eq!(roles, ["regional_manager", "hq_finance"]);
+        app.approve_as("south.regional_manager", approval).await;
+        assert_eq!(app.approve_as("hq.finance", approval).await["status"], "approved");
+        let ov = app.get_as(&director, &format!("/api/v1/sales/credit-overrides/{}", id(&ov))).await.ok(200);
+        assert_eq!(ov["status"], "approved");
+        // A sales rep's request still goes to the director.
+        let rep = app.login("gz01.sales_rep").await;
+        let ov = app.post_as(&rep, "/api/v1/sales/credit-overrides", &json!({"customer_id": cust, "amount": 10_000,
+            "reason": "x"})).await.ok(201);
+        let chain = app.get_as(&rep, &format!("/api/v1/approvals/{}", ov["approval_id"])).await.ok(200);
+        assert_eq!(chain["steps"][0]["approver_role"], "office_director");
+    }
+}

@@ -33,6 +33,8 @@ use validator::{Validate, ValidationError};
 use workflow::policy::{Approver, PolicyDef, StepDef, role};
 use workflow::{ApprovalDocument, DocumentInfo, Registry};
 
+use crate::facts::{TripFacts, Trips};
+
 /// Above this total (50,000.00 CNY, in 分) a claim needs an approved HQ
 /// pre-approval (大額費用支出，應提前報公司總部審批).
 pub const LARGE_CLAIM: i64 = 5_000_000;
@@ -133,6 +135,8 @@ pub struct LineRow {
     pub attachment_name: Option<String>,
     pub attachment_sha256: Option<String>,
     pub attachment_size: Option<i64>,
+    /// The business trip the line was spent on (travel claims).
+    pub trip_id: Option<i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -187,6 +191,10 @@ pub struct LineInput {
     pub invoice_number: String,
     #[validate(nested)]
     pub attachment: Option<Attachment>,
+    /// The approved business trip a travel line was spent on. When not given, a
+    /// travel line links itself to the claimant's one approved trip covering its
+    /// day, where there is exactly one.
+    pub trip_id: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -267,11 +275,91 @@ fn check_invoices(
     Err(e)
 }
 
+/// How far ahead of a trip its expenses may fall (tickets and hotels are booked
+/// before leaving).
+const BOOKED_AHEAD_DAYS: i64 = 30;
+
+/// The trip each line links to: the one named, checked — a travel claim, the
+/// claimant's own approved trip in the claim's office, the day no later than the
+/// trip's end and at most 30 days before its start — or, for a travel line that
+/// names none, the claimant's one approved trip covering its day.
+pub fn link_trips(
+    conn: &mut AnyConnection,
+    trips: &dyn TripFacts,
+    claimant: i64,
+    office_id: i64,
+    category: Category,
+    lines: &[LineInput],
+) -> Result<Vec<Option<i64>>, ApiError> {
+    let travel = category == Category::Travel;
+    let mut out = Vec::with_capacity(lines.len());
+    let mut errors = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(trip_id) = line.trip_id else {
+            let covering = if travel {
+                trips.trips_covering(conn, claimant, line.spent_on)?
+            } else {
+                Vec::new()
+            };
+            let mine: Vec<i64> = covering
+                .iter()
+                .filter(|t| t.approved && t.office_id == office_id)
+                .map(|t| t.id)
+                .collect();
+            out.push(if mine.len() == 1 { Some(mine[0]) } else { None });
+            continue;
+        };
+        out.push(Some(trip_id));
+        let field = format!("lines[{i}].trip_id");
+        if !travel {
+            errors.push(FieldError::new(
+                &field,
+                "category",
+                "only a travel claim links to a business trip",
+            ));
+            continue;
+        }
+        match trips.trip(conn, trip_id)? {
+            Some(t) if t.traveller_user_id == claimant && t.office_id == office_id => {
+                if !t.approved {
+                    errors.push(FieldError::new(
+                        &field,
+                        "not_approved",
+                        "the business trip is not approved",
+                    ));
+                } else if line.spent_on > t.ends_on
+                    || line.spent_on < t.starts_on - chrono::Duration::days(BOOKED_AHEAD_DAYS)
+                {
+                    errors.push(FieldError::new(
+                        format!("lines[{i}].spent_on"),
+                        "outside_trip",
+                        format!(
+                            "the trip ran from {} to {}; an expense on it falls no later than its end and at most {BOOKED_AHEAD_DAYS} days before its start",
+                            t.starts_on, t.ends_on
+                        ),
+                    ));
+                }
+            }
+            _ => errors.push(FieldError::new(
+                &field,
+                "not_found",
+                "no business trip of yours in this office",
+            )),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(ApiError::validation(errors))
+    }
+}
+
 fn insert_lines(
     conn: &mut AnyConnection,
     claim_id: i64,
     office_id: i64,
     lines: &[LineInput],
+    trip_ids: &[Option<i64>],
 ) -> Result<i64, ApiError> {
     let total = kernel::money::checked_sum(lines.iter().map(|l| l.amount))
         .ok_or_else(|| ApiError::invalid_field("lines", "range", "the total is too large"))?;
@@ -288,6 +376,7 @@ fn insert_lines(
                 el::attachment_name.eq(l.attachment.as_ref().map(|a| a.file_name.clone())),
                 el::attachment_sha256.eq(l.attachment.as_ref().map(|a| a.sha256.clone())),
                 el::attachment_size.eq(l.attachment.as_ref().map(|a| a.size)),
+                el::trip_id.eq(trip_ids.get(i).copied().flatten()),
             ))
             .execute(conn)
             .map_err(|e| match store::db_error(e) {
@@ -338,6 +427,7 @@ fn caller_office(p: &Principal) -> Result<i64, ApiError> {
 /// Files a draft claim for the actor in `office` (also used by the demo loader).
 pub fn file_claim(
     conn: &mut AnyConnection,
+    trips: &dyn TripFacts,
     office: i64,
     actor: &Actor,
     body: &ClaimInput,
@@ -348,6 +438,7 @@ pub fn file_claim(
     let code = org::require_open_office(conn, office)?;
     check_department(conn, office, body.department_id)?;
     check_invoices(conn, &body.lines, None)?;
+    let trip_ids = link_trips(conn, trips, claimant, office, body.category, &body.lines)?;
     let now = kernel::time::now();
     let number = store::docnum::next(conn, office, &code, "EC", now.year())?;
     let now = kernel::time::to_db(now);
@@ -370,7 +461,7 @@ pub fn file_claim(
         .returning(ec::all_columns)
         .get_result(conn)
         .api()?;
-    let total = insert_lines(conn, row.id, office, &body.lines)?;
+    let total = insert_lines(conn, row.id, office, &body.lines, &trip_ids)?;
     let row: ClaimRow = diesel::update(ec::table.find(row.id))
         .set(ec::total.eq(total))
         .returning(ec::all_columns)
@@ -440,14 +531,16 @@ pub fn submit_to_approval(
 #[post("/finance/expense-claims")]
 async fn create_claim(
     db: web::Data<Db>,
+    trips: web::Data<Trips>,
     p: Principal,
     body: ValidJson<ClaimInput>,
 ) -> Result<HttpResponse, ApiError> {
     let office = caller_office(&p)?;
     let body = body.into_inner();
     let actor = p.actor(Default::default());
+    let trips = trips.get_ref().clone();
     let claim = db
-        .tx(move |conn| file_claim(conn, office, &actor, &body))
+        .tx(move |conn| file_claim(conn, trips.as_ref(), office, &actor, &body))
         .await?;
     Ok(HttpResponse::Created()
         .insert_header((
@@ -608,6 +701,7 @@ async fn get_claim(
 #[patch("/finance/expense-claims/{id}")]
 async fn update_claim(
     db: web::Data<Db>,
+    trips: web::Data<Trips>,
     p: Principal,
     id: web::Path<i64>,
     if_match: IfMatch,
@@ -615,6 +709,7 @@ async fn update_claim(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let body = body.into_inner();
+    let trips = trips.get_ref().clone();
     let claim = db
         .tx(move |conn| {
             let before = load_claim(conn, &p, id)?;
@@ -636,11 +731,19 @@ async fn update_claim(
             }
             check_department(conn, before.office_id, body.department_id)?;
             check_invoices(conn, &body.lines, Some(id))?;
+            let trip_ids = link_trips(
+                conn,
+                trips.as_ref(),
+                before.claimant_user_id,
+                before.office_id,
+                body.category,
+                &body.lines,
+            )?;
             let before_full = full(conn, before.clone())?;
             diesel::delete(el::table.filter(el::claim_id.eq(id)))
                 .execute(conn)
                 .api()?;
-            let total = insert_lines(conn, id, before.office_id, &body.lines)?;
+            let total = insert_lines(conn, id, before.office_id, &body.lines, &trip_ids)?;
             let row: ClaimRow =
                 diesel::update(ec::table.find(id).filter(ec::version.eq(if_match.0)))
                     .set((

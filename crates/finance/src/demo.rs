@@ -53,7 +53,11 @@ fn approve(
 }
 
 /// Loads the demo claims into offices that have none. Returns how many.
-pub fn load(conn: &mut AnyConnection, registry: &Registry) -> Result<usize, ApiError> {
+pub fn load(
+    conn: &mut AnyConnection,
+    registry: &Registry,
+    trips: &dyn crate::facts::TripFacts,
+) -> Result<usize, ApiError> {
     let offices: Vec<(i64, String)> = offices::table
         .select((offices::id, offices::code))
         .order(offices::id)
@@ -350,9 +354,10 @@ pub fn load(conn: &mut AnyConnection, registry: &Registry) -> Result<usize, ApiE
                         amount: 38_000 + 12_500 * i as i64,
                         invoice_number: format!("DEMO-{code}-{i:04}"),
                         attachment: None,
+                        trip_id: None,
                     }],
                 };
-                let claim = file_claim(conn, office, &actor, &input)?.claim;
+                let claim = file_claim(conn, trips, office, &actor, &input)?.claim;
                 count += 1;
                 if *state == "draft" {
                     continue;

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use chrono::NaiveDate;
 use kernel::ApiError;
 use store::AnyConnection;
 
@@ -21,3 +22,31 @@ pub trait SalesFacts: Send + Sync {
 
 /// App data: the gateway registers one.
 pub type Sales = Arc<dyn SalesFacts>;
+
+/// A business trip, as finance needs to know it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trip {
+    pub id: i64,
+    pub office_id: i64,
+    pub traveller_user_id: i64,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    /// Approved before the trip (or approved and since reported).
+    pub approved: bool,
+}
+
+/// What finance reads of personnel: the business trips travel expenses are
+/// claimed against.
+pub trait TripFacts: Send + Sync {
+    fn trip(&self, conn: &mut AnyConnection, trip_id: i64) -> Result<Option<Trip>, ApiError>;
+    /// The approved trips of a user whose dates cover `on`.
+    fn trips_covering(
+        &self,
+        conn: &mut AnyConnection,
+        user_id: i64,
+        on: NaiveDate,
+    ) -> Result<Vec<Trip>, ApiError>;
+}
+
+/// App data: the gateway registers one.
+pub type Trips = Arc<dyn TripFacts>;

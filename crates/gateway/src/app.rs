@@ -71,8 +71,6 @@ impl AppState {
     }
 }
 
-/// Every document type the approval engine routes: the engine's own and each
-/// domain's.
 /// Sales facts for finance: payments received, month by month.
 struct SalesReceipts;
 
@@ -95,10 +93,49 @@ impl finance::facts::SalesFacts for SalesReceipts {
     }
 }
 
+/// Personnel facts for finance: the business trips travel lines link to.
+pub struct PersonnelTrips;
+
+fn as_finance_trip(t: personnel::facts::TripFact) -> finance::facts::Trip {
+    finance::facts::Trip {
+        approved: matches!(t.status.as_str(), "approved" | "completed"),
+        id: t.id,
+        office_id: t.office_id,
+        traveller_user_id: t.traveller_user_id,
+        starts_on: t.starts_on,
+        ends_on: t.ends_on,
+    }
+}
+
+impl finance::facts::TripFacts for PersonnelTrips {
+    fn trip(
+        &self,
+        conn: &mut store::AnyConnection,
+        trip_id: i64,
+    ) -> Result<Option<finance::facts::Trip>, ApiError> {
+        Ok(personnel::facts::trip(conn, trip_id)?.map(as_finance_trip))
+    }
+
+    fn trips_covering(
+        &self,
+        conn: &mut store::AnyConnection,
+        user_id: i64,
+        on: chrono::NaiveDate,
+    ) -> Result<Vec<finance::facts::Trip>, ApiError> {
+        Ok(personnel::facts::trips_covering(conn, user_id, on)?
+            .into_iter()
+            .map(as_finance_trip)
+            .collect())
+    }
+}
+
+/// Every document type the approval engine routes: the engine's own and each
+/// domain's.
 pub fn documents() -> workflow::Registry {
     finance::documents()
         .into_iter()
         .chain(sales_pipeline::documents())
+        .chain(personnel::documents())
         .fold(workflow::registry(), |r, d| r.with(d))
 }
 
@@ -147,6 +184,7 @@ impl Modify for BearerAuth {
         (name = "approvals", description = "The approval engine: inbox, chains, decisions, policies"),
         (name = "sales", description = "Sales pipeline: customer files, contacts, interactions"),
         (name = "finance", description = "Finance: expense claims and HQ pre-approvals"),
+        (name = "personnel", description = "Personnel: business trips, approved before and reported on after"),
         (name = "operations", description = "Liveness, readiness and metrics"),
     )
 )]
@@ -160,7 +198,8 @@ fn api_routes(cfg: &mut ServiceConfig) {
             .configure(org::configure)
             .configure(workflow::configure)
             .configure(sales_pipeline::configure)
-            .configure(finance::configure),
+            .configure(finance::configure)
+            .configure(personnel::configure),
     );
 }
 
@@ -290,6 +329,9 @@ pub fn build_app_with(
         .app_data(web::Data::new(state.documents.clone()))
         .app_data(web::Data::new(
             Arc::new(SalesReceipts) as finance::facts::Sales
+        ))
+        .app_data(web::Data::new(
+            Arc::new(PersonnelTrips) as finance::facts::Trips
         ))
         .app_data(web::Data::new(state))
         .app_data(routes)

@@ -11,6 +11,7 @@ pub struct Loaded {
     pub customers: usize,
     pub expense_claims: usize,
     pub contracts: usize,
+    pub trips: usize,
 }
 
 pub fn load(conn: &mut AnyConnection, registry: &workflow::Registry) -> Result<Loaded, ApiError> {
@@ -22,16 +23,19 @@ pub fn load(conn: &mut AnyConnection, registry: &workflow::Registry) -> Result<L
             customers: 0,
             expense_claims: 0,
             contracts: 0,
+            trips: 0,
         });
     }
     let customers = sales_pipeline::demo::load(conn)?;
     let contracts = sales_pipeline::demo_pipeline::load(conn, registry)?;
-    let expense_claims = finance::demo::load(conn, registry)?;
+    let trips = personnel::demo::load(conn, registry)?;
+    let expense_claims = finance::demo::load(conn, registry, &crate::app::PersonnelTrips)?;
     Ok(Loaded {
         loaded: true,
         users: org.users,
         customers,
         expense_claims,
         contracts,
+        trips,
     })
 }

@@ -139,11 +139,12 @@ fn load_demo(db: &Db) -> Result<(), String> {
         .map_err(|e| format!("demo data failed to load: {e:?}"))?;
     if summary.loaded {
         println!(
-            "Loaded the demo company: {} users, {} customers, {} signed contracts and {} expense claims; every user's password is `{}` (e.g. hq.admin, gz01.office_director, sh01.sales_rep)",
+            "Loaded the demo company: {} users, {} customers, {} signed contracts, {} expense claims and {} business trips; every user's password is `{}` (e.g. hq.admin, gz01.office_director, sh01.sales_rep)",
             summary.users,
             summary.customers,
             summary.contracts,
             summary.expense_claims,
+            summary.trips,
             org::demo::DEMO_PASSWORD
         );
     } else {

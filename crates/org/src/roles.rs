@@ -40,6 +40,7 @@ pub const ASSET_MANAGE: &str = "asset:manage";
 pub const SALES_READ: &str = "sales:read";
 pub const SALES_MANAGE: &str = "sales:manage";
 pub const SALES_TARGET_MANAGE: &str = "sales_target:manage";
+pub const TRIP_READ: &str = "trip:read";
 
 /// Every permission, with what it allows.
 pub const PERMISSIONS: &[(&str, &str)] = &[
@@ -116,6 +117,10 @@ pub const PERMISSIONS: &[(&str, &str)] = &[
         SALES_TARGET_MANAGE,
         "set an office's annual sales target (company-wide holders) and split it into months and persons",
     ),
+    (
+        TRIP_READ,
+        "see an office's business trips (everyone applies for and sees their own)",
+    ),
 ];
 
 /// What scope an assignment of the role must have.
@@ -152,6 +157,7 @@ const ALL_READ: &[&str] = &[
     SUPPLY_READ,
     ASSET_READ,
     SALES_READ,
+    TRIP_READ,
 ];
 
 pub const ROLES: &[RoleDef] = &[
@@ -188,6 +194,7 @@ pub const ROLES: &[RoleDef] = &[
             SALES_READ,
             SALES_MANAGE,
             SALES_TARGET_MANAGE,
+            TRIP_READ,
         ],
     },
     RoleDef {
@@ -231,6 +238,7 @@ pub const ROLES: &[RoleDef] = &[
             USER_MANAGE,
             ROLE_ASSIGNMENT_READ,
             ROLE_ASSIGNMENT_MANAGE,
+            TRIP_READ,
         ],
     },
     RoleDef {
@@ -299,6 +307,7 @@ pub const ROLES: &[RoleDef] = &[
             SALES_READ,
             SALES_MANAGE,
             SALES_TARGET_MANAGE,
+            TRIP_READ,
         ],
     },
     RoleDef {
@@ -321,6 +330,7 @@ pub const ROLES: &[RoleDef] = &[
             ASSET_READ,
             SALES_READ,
             SALES_MANAGE,
+            TRIP_READ,
         ],
     },
     RoleDef {
@@ -337,6 +347,7 @@ pub const ROLES: &[RoleDef] = &[
             EXPENSE_READ,
             SALES_READ,
             SALES_MANAGE,
+            TRIP_READ,
         ],
     },
     RoleDef {
@@ -360,6 +371,7 @@ pub const ROLES: &[RoleDef] = &[
             ASSET_MANAGE,
             SALES_READ,
             SALES_MANAGE,
+            TRIP_READ,
         ],
     },
     RoleDef {

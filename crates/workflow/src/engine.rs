@@ -374,6 +374,80 @@ fn approver_columns(
     }
 }
 
+/// The users who hold `role` directly (not acting) today where a step of a
+/// document of `office_id` sits: at the office, over its region, or company-wide,
+/// as the role's level says.
+fn role_holders(
+    conn: &mut AnyConnection,
+    role: &str,
+    office_id: Option<i64>,
+) -> Result<Vec<i64>, ApiError> {
+    use store::schema::{offices, role_assignments as ra, users};
+    let Some(level) = roles::role(role).map(|r| r.level) else {
+        return Ok(Vec::new());
+    };
+    let today = kernel::time::now().date_naive();
+    let mut q = ra::table
+        .inner_join(users::table.on(users::id.eq(ra::user_id)))
+        .filter(ra::role.eq(role))
+        .filter(ra::acting_for_user_id.is_null())
+        .filter(ra::ended_at.is_null())
+        .filter(ra::valid_from.le(today))
+        .filter(ra::valid_to.is_null().or(ra::valid_to.ge(today)))
+        .filter(users::active.eq(true))
+        .select(ra::user_id)
+        .into_boxed::<store::MultiBackend>();
+    q = match (level, office_id) {
+        (RoleLevel::Company, _) => q.filter(ra::scope_kind.eq("company")),
+        (RoleLevel::Region, Some(office)) => {
+            let region = offices::table
+                .find(office)
+                .select(offices::region_id)
+                .single_value();
+            q.filter(ra::region_id.nullable().eq(region))
+        }
+        (RoleLevel::Office, Some(office)) => q.filter(ra::office_id.eq(office)),
+        (_, None) => return Ok(Vec::new()),
+    };
+    let mut holders: Vec<i64> = q.load(conn).api()?;
+    holders.sort_unstable();
+    holders.dedup();
+    Ok(holders)
+}
+
+/// Nobody approves their own document: a role step whose only holder is the
+/// submitter goes one level up — to where the step escalates, else to the role
+/// above (a director's own document goes to the regional manager).
+fn route_around_owner(
+    conn: &mut AnyConnection,
+    def: &StepDef,
+    owner: i64,
+    office_id: Option<i64>,
+) -> Result<Approver, ApiError> {
+    let mut approver = def.approver.clone();
+    for _ in 0..3 {
+        let Approver::Role { role } = &approver else {
+            break;
+        };
+        let holders = role_holders(conn, role, office_id)?;
+        if !(holders.contains(&owner) && holders.len() == 1) {
+            break;
+        }
+        let up = if approver == def.approver {
+            def.escalate_to
+                .clone()
+                .or_else(|| approver.default_escalation())
+        } else {
+            approver.default_escalation()
+        };
+        match up {
+            Some(next) => approver = next,
+            None => break,
+        }
+    }
+    Ok(approver)
+}
+
 /// Submits a document (or resubmits it after a rejection or withdrawal): resolves
 /// the policy for its office into steps and activates the first. Call it inside
 /// the domain's own submit transaction.
@@ -479,12 +553,18 @@ pub fn submit(
             }
             Approver::Role { .. } => None,
         };
+        let approver = match def.approver {
+            Approver::Role { .. } => {
+                route_around_owner(conn, def, info.owner_user_id, info.office_id)?
+            }
+            Approver::DepartmentSupervisor {} => def.approver.clone(),
+        };
         position += 1;
         let active = first.is_none();
         if active {
             first = Some(position);
         }
-        let (kind, role, level, user) = approver_columns(&def.approver, supervisor_for_step);
+        let (kind, role, level, user) = approver_columns(&approver, supervisor_for_step);
         let due = def
             .time_limit_hours
             .filter(|_| active)

@@ -1,0 +1,133 @@
+//! Demo trips: in every office the sales representative has one trip approved by
+//! the department supervisor and the director, starting in a week, and one
+//! waiting for the supervisor — both applied for and decided through the same
+//! functions and the real approval engine. A trip that already took place
+//! cannot be demonstrated this way: applying needs a start today or later.
+
+use chrono::Days;
+use diesel::prelude::*;
+use kernel::{Actor, ApiError};
+use store::schema::{business_trips as bt, offices, users};
+use store::{AnyConnection, DbResultExt, transaction};
+use workflow::Registry;
+use workflow::engine::{Decide, decide, load_instance};
+
+use crate::common::today;
+use crate::trips::{CreateBusinessTrip, apply};
+
+fn user(conn: &mut AnyConnection, name: &str) -> Result<i64, ApiError> {
+    users::table
+        .filter(users::username.eq(name))
+        .select(users::id)
+        .first(conn)
+        .found("demo user")
+}
+
+fn approve(
+    conn: &mut AnyConnection,
+    registry: &Registry,
+    username: &str,
+    approval: i64,
+) -> Result<(), ApiError> {
+    let user_id = user(conn, username)?;
+    let principal = org::principal::load_principal(conn, user_id)?;
+    let version = load_instance(conn, approval)?
+        .ok_or_else(|| ApiError::not_found("approval"))?
+        .version;
+    let decision = Decide::Approve {
+        comment: Some("同意出差".to_owned()),
+    };
+    decide(conn, registry, &principal, approval, version, decision).map(drop)
+}
+
+/// Where each demo office's people travel: (first trip, second trip).
+fn destinations(code: &str) -> (&'static str, &'static str) {
+    match code {
+        "GZ01" => ("上海", "佛山"),
+        "SZ01" => ("杭州", "東莞"),
+        "SH01" => ("廣州", "蘇州"),
+        _ => ("深圳", "寧波"),
+    }
+}
+
+fn in_days(n: u64) -> Result<chrono::NaiveDate, ApiError> {
+    today()
+        .checked_add_days(Days::new(n))
+        .ok_or_else(|| ApiError::internal(std::io::Error::other("date out of range")))
+}
+
+/// Loads the demo trips into offices that have none. Returns how many.
+pub fn load(conn: &mut AnyConnection, registry: &Registry) -> Result<usize, ApiError> {
+    let offices: Vec<(i64, String)> = offices::table
+        .filter(offices::status.eq("active"))
+        .select((offices::id, offices::code))
+        .order(offices::id)
+        .load(conn)
+        .api()?;
+    transaction(conn, |conn| {
+        let mut count = 0;
+        for (office, code) in offices {
+            let existing: i64 = bt::table
+                .filter(bt::office_id.eq(office))
+                .count()
+                .get_result(conn)
+                .api()?;
+            if existing > 0 {
+                continue;
+            }
+            let prefix = code.to_lowercase();
+            let traveller = user(conn, &format!("{prefix}.sales_rep"))?;
+            let actor = Actor {
+                user_id: Some(traveller),
+                acting_for: None,
+                request_id: Some("demo-loader".to_owned()),
+            };
+            let (first, second) = destinations(&code);
+
+            let approved = apply(
+                conn,
+                registry,
+                office,
+                &actor,
+                &CreateBusinessTrip {
+                    destination: first.to_owned(),
+                    purpose: "參加區域經銷商大會，拜訪三家重點客戶，洽談年度框架協議".to_owned(),
+                    starts_on: in_days(7)?,
+                    ends_on: in_days(9)?,
+                    estimated_cost: 680_000,
+                },
+            )?;
+            let approval = approved
+                .approval_id
+                .ok_or_else(|| ApiError::internal(std::io::Error::other("trip not submitted")))?;
+            approve(
+                conn,
+                registry,
+                &format!("{prefix}.department_supervisor"),
+                approval,
+            )?;
+            approve(
+                conn,
+                registry,
+                &format!("{prefix}.office_director"),
+                approval,
+            )?;
+
+            apply(
+                conn,
+                registry,
+                office,
+                &actor,
+                &CreateBusinessTrip {
+                    destination: second.to_owned(),
+                    purpose: "到客戶工地查看工礦燈安裝條件，配合技術支持確定改造方案".to_owned(),
+                    starts_on: in_days(21)?,
+                    ends_on: in_days(22)?,
+                    estimated_cost: 120_000,
+                },
+            )?;
+            count += 2;
+        }
+        Ok(count)
+    })
+}

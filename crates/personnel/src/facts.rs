@@ -1,0 +1,72 @@
+//! The personnel facts other domains read. Domain crates never depend on each
+//! other: a consumer declares a small trait for what it needs, and the gateway
+//! wires these functions into it. Finance reads trips to tie a travel expense
+//! claim to an approved trip (出差結束后，應及時提交出差報告和報銷憑證).
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use kernel::ApiError;
+use store::schema::business_trips as bt;
+use store::{AnyConnection, DbResultExt};
+
+/// What another domain needs to know of a business trip.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct TripFact {
+    pub id: i64,
+    pub office_id: i64,
+    pub traveller_user_id: i64,
+    pub destination: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    /// `in_approval`, `approved`, `rejected`, `withdrawn` or `completed`.
+    pub status: String,
+}
+
+type FactColumns = (
+    bt::id,
+    bt::office_id,
+    bt::traveller_user_id,
+    bt::destination,
+    bt::starts_on,
+    bt::ends_on,
+    bt::status,
+);
+
+const FACT_COLUMNS: FactColumns = (
+    bt::id,
+    bt::office_id,
+    bt::traveller_user_id,
+    bt::destination,
+    bt::starts_on,
+    bt::ends_on,
+    bt::status,
+);
+
+/// One trip by id, whatever its status; `None` when there is none. The caller
+/// decides who may learn of it.
+pub fn trip(conn: &mut AnyConnection, id: i64) -> Result<Option<TripFact>, ApiError> {
+    bt::table
+        .find(id)
+        .select(FACT_COLUMNS)
+        .first(conn)
+        .optional()
+        .api()
+}
+
+/// The approved or completed trips of the user whose dates cover `on` (first
+/// and last day included), oldest first.
+pub fn trips_covering(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    on: NaiveDate,
+) -> Result<Vec<TripFact>, ApiError> {
+    bt::table
+        .filter(bt::traveller_user_id.eq(user_id))
+        .filter(bt::status.eq_any(["approved", "completed"]))
+        .filter(bt::starts_on.le(on))
+        .filter(bt::ends_on.ge(on))
+        .order(bt::id.asc())
+        .select(FACT_COLUMNS)
+        .load(conn)
+        .api()
+}

@@ -1,0 +1,25 @@
+//! Personnel (人員管理): the people side of an office. This first part holds
+//! business trips (出差) — applied for and approved before the trip, reported on
+//! with the actual cost after it. Recruitment, onboarding, probation, training,
+//! attendance, leave, appraisal and payroll follow. Other domains read its facts
+//! through [`facts`].
+
+pub(crate) mod common;
+pub mod demo;
+pub mod facts;
+pub mod trips;
+
+use std::sync::Arc;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+use workflow::ApprovalDocument;
+
+/// Mounts the personnel routes (under the gateway's `/api/v1`).
+pub fn configure(cfg: &mut ServiceConfig) {
+    trips::configure(cfg);
+}
+
+/// The personnel documents that go through the approval engine.
+pub fn documents() -> Vec<Arc<dyn ApprovalDocument>> {
+    vec![Arc::new(trips::BusinessTripDocument)]
+}
