@@ -354,16 +354,25 @@ db_test! {
         let first = contract["instalments"][0]["id"].as_i64().unwrap();
         app.post_as(&rep, &format!("{cpath}/payments"), &json!({"instalment_id": first, "amount": 40_000,
             "received_on": day(0), "method": "bank_transfer"})).await.ok(201);
-        // What was received must fit the new schedule.
+        // A new total comes with the lines it is the sum of.
         let res = app.post_as(&rep, &format!("{cpath}/amendments"), &json!({"reason": "追加", "new_total": 120_000,
+            "instalments": [{"due_on": day(-10), "amount": 40_000}, {"due_on": day(20), "amount": 80_000}]})).await;
+        assert_eq!(res.problem(422, "validation_failed")["errors"][0]["field"], "lines");
+        let twelve = json!([{"product": "LED", "quantity": 12, "unit_price": 10_000}]);
+        let res = app.post_as(&rep, &format!("{cpath}/amendments"), &json!({"reason": "追加", "new_total": 130_000,
+            "lines": twelve, "instalments": [{"due_on": day(-10), "amount": 40_000}, {"due_on": day(20), "amount": 90_000}]})).await;
+        assert_eq!(res.problem(422, "validation_failed")["errors"][0]["field"], "new_total");
+        // What was received must fit the new schedule.
+        let res = app.post_as(&rep, &format!("{cpath}/amendments"), &json!({"reason": "追加", "lines": twelve,
             "instalments": [{"due_on": day(-10), "amount": 30_000}, {"due_on": day(20), "amount": 90_000}]})).await;
         assert_eq!(res.problem(422, "validation_failed")["errors"][0]["field"], "instalments[0].amount");
-        let res = app.post_as(&rep, &format!("{cpath}/amendments"), &json!({"reason": "追加", "new_total": 120_000,
+        let res = app.post_as(&rep, &format!("{cpath}/amendments"), &json!({"reason": "追加", "lines": twelve,
             "instalments": [{"due_on": day(-10), "amount": 40_000}, {"due_on": day(20), "amount": 60_000}]})).await;
         res.problem(422, "validation_failed");
-        let am = app.post_as(&rep, &format!("{cpath}/amendments"), &json!({"reason": "客戶追加 2 套", "new_total": 120_000,
+        let am = app.post_as(&rep, &format!("{cpath}/amendments"), &json!({"reason": "客戶追加 2 套", "lines": twelve,
             "new_terms": "新條款", "instalments": [{"due_on": day(-10), "amount": 40_000}, {"due_on": day(20), "amount": 50_000},
             {"due_on": day(50), "amount": 30_000}]})).await.ok(201);
+        assert_eq!(am["new_total"], 120_000);
         assert!(am["number"].as_str().unwrap().starts_with("CA-GZ01-"));
         // Until approved, the contract is as signed.
         let unchanged = app.get_as(&rep, &cpath).await.ok(200);
@@ -377,6 +386,7 @@ db_test! {
         let amounts: Vec<i64> = amended["instalments"].as_array().unwrap().iter().map(|i| i["amount"].as_i64().unwrap()).collect();
         assert_eq!(amounts, [40_000, 50_000, 30_000]);
         assert_eq!(amended["instalments"][0]["id"].as_i64(), Some(first));
+        assert_eq!((amended["lines"][0]["quantity"].clone(), amended["lines"][0]["amount"].clone()), (json!(12), json!(120_000)));
         let events = app.audit_events("contract", id(&contract));
         assert_eq!(events.last().unwrap().action, "amend");
     }

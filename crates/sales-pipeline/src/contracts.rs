@@ -1068,6 +1068,9 @@ pub struct Amendment {
     pub new_terms: Option<String>,
     /// The new schedule as JSON: `[{"due_on": "...", "amount": ...}]`.
     pub new_schedule: String,
+    /// The new priced lines as JSON (`[{"product": ..., "quantity": ..., "unit_price":
+    /// ..., "discount_bp": ...}]`); `null`: the lines stay.
+    pub new_lines: Option<String>,
     /// `in_approval`, `approved`, `rejected` or `withdrawn`.
     pub status: String,
     pub approval_id: Option<i64>,
@@ -1092,10 +1095,16 @@ pub struct CreateAmendment {
         example = "客戶追加 20 套燈具,尾款延期一個月"
     )]
     pub reason: String,
-    /// The contract's new total; default: unchanged.
+    /// The contract's new total; default: the new lines' total, else unchanged.
+    /// When given with lines it must equal their total.
     #[validate(range(min = 0, max = 1_000_000_000_000_000_i64))]
     #[schema(minimum = 0, maximum = 1_000_000_000_000_000_i64)]
     pub new_total: Option<i64>,
+    /// The new priced lines, replacing every line; required when the total
+    /// changes, so the lines always add up to the contract's total.
+    #[validate(length(min = 1, max = 200), nested)]
+    #[schema(min_items = 1, max_items = 200)]
+    pub lines: Option<Vec<LineInput>>,
     #[validate(length(min = 1, max = 20000))]
     #[schema(min_length = 1, max_length = 20000)]
     pub new_terms: Option<String>,
@@ -1170,7 +1179,31 @@ async fn create_amendment(
                     "an amendment of this contract is already in approval",
                 ));
             }
-            let total = b.new_total.unwrap_or(contract.total);
+            let total = match &b.lines {
+                Some(lines) => {
+                    check_lines(lines)?;
+                    let t = totals(lines)?.total;
+                    if b.new_total.is_some_and(|n| n != t) {
+                        return Err(ApiError::invalid_field(
+                            "new_total",
+                            "lines_total",
+                            format!("the new lines add up to {t}"),
+                        ));
+                    }
+                    t
+                }
+                None => {
+                    let t = b.new_total.unwrap_or(contract.total);
+                    if t != contract.total {
+                        return Err(ApiError::invalid_field(
+                            "lines",
+                            "required",
+                            "a new total comes with the new lines it is the sum of",
+                        ));
+                    }
+                    t
+                }
+            };
             check_schedule(total, &b.instalments)?;
             check_against_paid(&instalments_of(conn, id)?, &b.instalments)?;
             let code = org::require_open_office(conn, contract.office_id)?;
@@ -1193,6 +1226,12 @@ async fn create_amendment(
                     am::new_total.eq(total),
                     am::new_terms.eq(&b.new_terms),
                     am::new_schedule.eq(&schedule),
+                    am::new_lines.eq(b
+                        .lines
+                        .as_ref()
+                        .map(serde_json::to_string)
+                        .transpose()
+                        .map_err(|e| ApiError::internal(e.to_string()))?),
                     am::status.eq("in_approval"),
                     am::created_by.eq(p.user_id),
                     am::created_at.eq(now),
@@ -1433,7 +1472,7 @@ impl ApprovalDocument for AmendmentDocument {
             serde_json::from_str(&a.new_schedule).map_err(|e| ApiError::internal(e.to_string()))?;
         let current = instalments_of(conn, before.id)?;
         check_against_paid(&current, &schedule)?;
-        let before_view = view(before.clone(), Vec::new(), current.clone());
+        let before_view = load_view(conn, before.clone())?;
         for (i, inst) in schedule.iter().enumerate() {
             let seq = i32::try_from(i + 1).unwrap_or(i32::MAX);
             let updated = diesel::update(
@@ -1467,6 +1506,20 @@ impl ApprovalDocument for AmendmentDocument {
         )
         .execute(conn)
         .api()?;
+        if let Some(lines) = &a.new_lines {
+            let lines: Vec<LineInput> =
+                serde_json::from_str(lines).map_err(|e| ApiError::internal(e.to_string()))?;
+            diesel::delete(
+                store::schema::sales_lines::table.filter(
+                    store::schema::sales_lines::doc_type
+                        .eq(LINES)
+                        .and(store::schema::sales_lines::doc_id.eq(before.id)),
+                ),
+            )
+            .execute(conn)
+            .api()?;
+            insert_lines(conn, LINES, before.id, before.office_id, &lines)?;
+        }
         let after: Contract = diesel::update(ct::table.find(before.id))
             .set((
                 ct::total.eq(a.new_total),
@@ -1477,7 +1530,7 @@ impl ApprovalDocument for AmendmentDocument {
             .returning(ct::all_columns)
             .get_result(conn)
             .api()?;
-        let after_view = view(after, Vec::new(), instalments_of(conn, before.id)?);
+        let after_view = load_view(conn, after)?;
         audit::record(
             conn,
             actor,

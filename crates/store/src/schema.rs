@@ -800,6 +800,7 @@ diesel::table! {
         new_total -> BigInt,
         new_terms -> Nullable<Text>,
         new_schedule -> Text,
+        new_lines -> Nullable<Text>,
         status -> Text,
         approval_id -> Nullable<BigInt>,
         rejection_reason -> Nullable<Text>,

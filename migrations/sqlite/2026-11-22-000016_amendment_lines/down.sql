@@ -1,0 +1,1 @@
+ALTER TABLE contract_amendments DROP COLUMN new_lines;
