@@ -530,6 +530,17 @@ db_test! {
         assert_eq!((row["days_31_60"].clone(), row["days_over_90"].clone()), (json!(6_000_000), json!(1_125_000)));
         // Only GZ01's: the rep sees one office.
         assert_eq!(ageing["offices"].as_array().unwrap().len(), 1);
+        // The facts other domains read agree: 60,000.00 + 11,250.00 overdue, and the
+        // key account owes its orders not cancelled less the 40,000.00 it paid.
+        let gz = app.office_id("GZ01");
+        let today = chrono::Utc::now().date_naive();
+        let overdue = app.conn(|c| sales_pipeline::facts::overdue_receivables(c, gz, today)).unwrap();
+        assert_eq!(overdue, 7_125_000);
+        let key = orders["items"][0]["customer_id"].as_i64().unwrap();
+        let open_orders: i64 = orders["items"].as_array().unwrap().iter()
+            .filter(|o| o["status"] != "cancelled").map(|o| o["total"].as_i64().unwrap()).sum();
+        let exposure = app.conn(|c| sales_pipeline::facts::credit_exposure(c, key)).unwrap();
+        assert_eq!(exposure, open_orders - 4_000_000);
     }
 }
 
