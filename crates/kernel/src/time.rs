@@ -5,7 +5,7 @@
 //! `CURRENT_TIMESTAMP` has whole seconds and PostgreSQL keeps microseconds: both
 //! backends then store and return the same value.
 
-use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, SubsecRound, Utc};
 
 /// Now, truncated to microseconds.
 pub fn now() -> DateTime<Utc> {
@@ -20,6 +20,16 @@ pub fn from_db(ts: NaiveDateTime) -> DateTime<Utc> {
 /// An API value as a stored naive UTC timestamp.
 pub fn to_db(ts: DateTime<Utc>) -> NaiveDateTime {
     ts.naive_utc()
+}
+
+/// Now, as stored.
+pub fn now_db() -> NaiveDateTime {
+    to_db(now())
+}
+
+/// Today's date in UTC, the date every rule on dates compares against.
+pub fn today() -> NaiveDate {
+    now().date_naive()
 }
 
 #[cfg(test)]

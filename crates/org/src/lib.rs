@@ -13,6 +13,7 @@ pub mod password;
 pub mod principal;
 pub mod regions;
 pub mod roles;
+pub mod scope;
 pub mod tokens;
 pub mod users;
 
@@ -65,11 +66,11 @@ pub(crate) mod common {
 
     /// Today in UTC, the date role validity and effective dates compare against.
     pub fn today() -> NaiveDate {
-        kernel::time::now().date_naive()
+        kernel::time::today()
     }
 
     pub fn now_db() -> chrono::NaiveDateTime {
-        kernel::time::to_db(kernel::time::now())
+        kernel::time::now_db()
     }
 
     /// A page request keyed on ascending id.

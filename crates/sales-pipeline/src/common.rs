@@ -1,67 +1,22 @@
-//! What the sales records share: the office a new record goes to, finding a
-//! customer of that office, the priced lines of quotations, contracts and orders
-//! (the server computes every amount), and the scoped load of one record.
+//! What the sales records share: finding a customer of an office and the priced
+//! lines of quotations, contracts and orders (the server computes every amount).
+//! The office a new record goes to, the users and departments named on it, and
+//! the scoped load of one record are shared by every domain (`org::scope`,
+//! `store::load_scoped!`) and re-exported here.
 
 use std::collections::HashMap;
 
-use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use kernel::{ApiError, Authority, ErrorCode, FieldError, Permission, Principal};
+use kernel::{ApiError, FieldError};
 use serde::{Deserialize, Serialize};
-use store::schema::{
-    customers as c, departments, role_assignments as ra, sales_lines as sl, users,
-};
+use store::schema::{customers as c, sales_lines as sl};
 use store::{AnyConnection, DbResultExt};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-/// Loads one record of `$table` by id within the caller's reach for `$perm`:
-/// the scope is in the query, and a record outside it is 404 like a missing
-/// one. Yields `(row, authority)`.
-macro_rules! load_scoped {
-    ($conn:expr, $p:expr, $perm:expr, $table:ident, $row:ty, $id:expr, $what:literal) => {{
-        $p.require($perm)?;
-        let mut query = $table::table
-            .filter($table::id.eq($id))
-            .select(<$row>::as_select())
-            .into_boxed::<store::MultiBackend>();
-        if let Some(ids) = $p.reach($perm).office_ids() {
-            query = query.filter($table::office_id.eq_any(ids));
-        }
-        let row: $row = store::DbResultExt::found(query.first($conn), $what)?;
-        let authority = $p.authorize($perm, Some(row.office_id))?;
-        (row, authority)
-    }};
-}
-pub(crate) use load_scoped;
-
-pub fn now_db() -> NaiveDateTime {
-    kernel::time::to_db(kernel::time::now())
-}
-
-/// The office a new record belongs to: the one named, else the caller's own;
-/// 403 without `perm`, 404 for an office outside the caller's reach.
-pub fn office_for_create(
-    p: &Principal,
-    perm: Permission,
-    named: Option<i64>,
-) -> Result<(i64, Authority), ApiError> {
-    let office = named.or(p.office_id).ok_or_else(|| {
-        ApiError::invalid_field(
-            "office_id",
-            "required",
-            "is required for callers outside an office",
-        )
-    })?;
-    let authority = p.authorize(perm, Some(office)).map_err(|e| {
-        if e.code == ErrorCode::NotFound {
-            ApiError::not_found("office")
-        } else {
-            e
-        }
-    })?;
-    Ok((office, authority))
-}
+pub use kernel::time::now_db;
+pub use org::scope::{department_of, office_for_create, user_of_office};
+pub(crate) use store::load_scoped;
 
 /// The facts of a customer that sales records check.
 #[derive(Debug, Clone, Queryable)]
@@ -111,91 +66,6 @@ pub fn customer_of_office(
             "no such customer in this office",
         )),
     }
-}
-
-/// A user named in a request body: must be active and work in `office_id`.
-pub fn user_of_office(
-    conn: &mut AnyConnection,
-    field: &str,
-    user_id: i64,
-    office_id: i64,
-) -> Result<(), ApiError> {
-    let row: Option<(bool, Option<i64>)> = users::table
-        .find(user_id)
-        .select((users::active, users::office_id))
-        .first(conn)
-        .optional()
-        .api()?;
-    match row {
-        Some((true, Some(o))) if o == office_id => Ok(()),
-        Some((true, _)) => Err(ApiError::invalid_field(
-            field,
-            "office",
-            "must work in the record's office",
-        )),
-        _ => Err(ApiError::invalid_field(
-            field,
-            "not_found",
-            "no such active user",
-        )),
-    }
-}
-
-/// The department a user works in at `office_id`, for the department-manager
-/// step. Users carry no department of their own: it is the department of a
-/// department-scoped role assignment valid today, else the department they
-/// supervise, else — sales documents being the business department's — the
-/// office's sales department. `None` only in an office without one.
-pub fn department_of(
-    conn: &mut AnyConnection,
-    user_id: i64,
-    office_id: i64,
-) -> Result<Option<i64>, ApiError> {
-    let today = kernel::time::now().date_naive();
-    let assigned: Vec<Option<i64>> = ra::table
-        .filter(ra::user_id.eq(user_id))
-        .filter(ra::scope_kind.eq("department"))
-        .filter(ra::acting_for_user_id.is_null())
-        .filter(ra::ended_at.is_null())
-        .filter(ra::valid_from.le(today))
-        .filter(ra::valid_to.is_null().or(ra::valid_to.ge(today)))
-        .order(ra::id.asc())
-        .select(ra::department_id)
-        .load(conn)
-        .api()?;
-    let assigned: Vec<i64> = assigned.into_iter().flatten().collect();
-    let in_office = departments::table
-        .filter(departments::office_id.eq(office_id))
-        .filter(departments::status.eq("active"));
-    if !assigned.is_empty() {
-        let dept: Option<i64> = in_office
-            .filter(departments::id.eq_any(&assigned))
-            .order(departments::id.asc())
-            .select(departments::id)
-            .first(conn)
-            .optional()
-            .api()?;
-        if dept.is_some() {
-            return Ok(dept);
-        }
-    }
-    let supervised: Option<i64> = in_office
-        .filter(departments::supervisor_user_id.eq(user_id))
-        .order(departments::id.asc())
-        .select(departments::id)
-        .first(conn)
-        .optional()
-        .api()?;
-    if supervised.is_some() {
-        return Ok(supervised);
-    }
-    in_office
-        .filter(departments::kind.eq("sales"))
-        .order(departments::id.asc())
-        .select(departments::id)
-        .first(conn)
-        .optional()
-        .api()
 }
 
 /// One priced line as a client sends it.

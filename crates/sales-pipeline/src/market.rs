@@ -54,9 +54,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(evaluate_campaign);
 }
 
-fn today() -> NaiveDate {
-    kernel::time::now().date_naive()
-}
+use kernel::time::today;
 
 fn created(path: String, version: i64) -> actix_web::HttpResponseBuilder {
     let mut res = HttpResponse::Created();

@@ -1,0 +1,119 @@
+//! Where a record of a domain belongs and who may be named on it: the office a
+//! new record goes to, a user of that office named in a body, and the
+//! department a user works in (for a department supervisor's approval step).
+//! Every domain crate uses these; they live here because the organization owns
+//! offices, users, departments and role assignments.
+
+use diesel::prelude::*;
+use kernel::{ApiError, Authority, ErrorCode, Permission, Principal};
+use store::schema::{departments, role_assignments as ra, users};
+use store::{AnyConnection, DbResultExt};
+
+/// The office a new record belongs to: the one named, else the caller's own;
+/// 403 without `perm`, 404 for an office outside the caller's reach.
+pub fn office_for_create(
+    p: &Principal,
+    perm: Permission,
+    named: Option<i64>,
+) -> Result<(i64, Authority), ApiError> {
+    let office = named.or(p.office_id).ok_or_else(|| {
+        ApiError::invalid_field(
+            "office_id",
+            "required",
+            "is required for callers outside an office",
+        )
+    })?;
+    let authority = p.authorize(perm, Some(office)).map_err(|e| {
+        if e.code == ErrorCode::NotFound {
+            ApiError::not_found("office")
+        } else {
+            e
+        }
+    })?;
+    Ok((office, authority))
+}
+
+/// A user named in a request body: must be active and work in `office_id`.
+pub fn user_of_office(
+    conn: &mut AnyConnection,
+    field: &str,
+    user_id: i64,
+    office_id: i64,
+) -> Result<(), ApiError> {
+    let row: Option<(bool, Option<i64>)> = users::table
+        .find(user_id)
+        .select((users::active, users::office_id))
+        .first(conn)
+        .optional()
+        .api()?;
+    match row {
+        Some((true, Some(o))) if o == office_id => Ok(()),
+        Some((true, _)) => Err(ApiError::invalid_field(
+            field,
+            "office",
+            "must work in the record's office",
+        )),
+        _ => Err(ApiError::invalid_field(
+            field,
+            "not_found",
+            "no such active user",
+        )),
+    }
+}
+
+/// The department a user works in at `office_id`, for the department-manager
+/// step. Users carry no department of their own: it is the department of a
+/// department-scoped role assignment valid today, else the department they
+/// supervise, else — sales documents being the business department's — the
+/// office's sales department. `None` only in an office without one.
+pub fn department_of(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    office_id: i64,
+) -> Result<Option<i64>, ApiError> {
+    let today = kernel::time::today();
+    let assigned: Vec<Option<i64>> = ra::table
+        .filter(ra::user_id.eq(user_id))
+        .filter(ra::scope_kind.eq("department"))
+        .filter(ra::acting_for_user_id.is_null())
+        .filter(ra::ended_at.is_null())
+        .filter(ra::valid_from.le(today))
+        .filter(ra::valid_to.is_null().or(ra::valid_to.ge(today)))
+        .order(ra::id.asc())
+        .select(ra::department_id)
+        .load(conn)
+        .api()?;
+    let assigned: Vec<i64> = assigned.into_iter().flatten().collect();
+    let in_office = departments::table
+        .filter(departments::office_id.eq(office_id))
+        .filter(departments::status.eq("active"));
+    if !assigned.is_empty() {
+        let dept: Option<i64> = in_office
+            .filter(departments::id.eq_any(&assigned))
+            .order(departments::id.asc())
+            .select(departments::id)
+            .first(conn)
+            .optional()
+            .api()?;
+        if dept.is_some() {
+            return Ok(dept);
+        }
+    }
+    let supervised: Option<i64> = in_office
+        .filter(departments::supervisor_user_id.eq(user_id))
+        .order(departments::id.asc())
+        .select(departments::id)
+        .first(conn)
+        .optional()
+        .api()?;
+    if supervised.is_some() {
+        return Ok(supervised);
+    }
+    in_office
+        .filter(departments::kind.eq("sales"))
+        .order(departments::id.asc())
+        .select(departments::id)
+        .first(conn)
+        .optional()
+        .api()
+}
