@@ -24,6 +24,8 @@ use serde_json::Value;
 use store::{AnyConnection, DatabaseUrl, Db, PoolOptions};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+pub mod spec;
+
 pub use serde_json::json;
 
 /// Writes a test once and runs it on SQLite and on PostgreSQL.

@@ -4,7 +4,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use branchline_tests::{DEMO_PASSWORD, TEST_JWT_SECRET, db_test, json};
+use branchline_tests::{Backend, DEMO_PASSWORD, TEST_JWT_SECRET, TestApp, db_test, json};
 use diesel::prelude::*;
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use store::schema::{login_failures, refresh_tokens};
@@ -81,17 +81,104 @@ db_test! {
 }
 
 db_test! {
-    async fn one_address_trying_many_users_is_locked_out(app) {
+    async fn one_address_failing_for_many_users_is_slowed_but_locks_nobody_out(app) {
         app.load_demo();
+        // Behind the recommended proxy every client shares one address: twenty
+        // wrong passwords from anyone must not lock the company out.
         for i in 0..20 {
             app.post_json("/api/v1/auth/login", &json!({"username": format!("guess{i}"), "password": "x"}))
                 .await
                 .problem(401, "unauthenticated");
         }
-        app.post_json("/api/v1/auth/login", &json!({"username": "hz01.staff", "password": DEMO_PASSWORD}))
-            .await
-            .problem(429, "rate_limited");
+        let started = std::time::Instant::now();
+        let pair = app.login_pair("hz01.staff", DEMO_PASSWORD).await;
+        assert!(pair["access_token"].is_string());
+        assert!(started.elapsed() >= std::time::Duration::from_millis(900), "the address is slowed");
+        // Leadership too.
+        app.login("hq.executive").await;
     }
+}
+
+async fn login_from(
+    app: &TestApp,
+    forwarded_for: &str,
+    username: &str,
+    password: &str,
+) -> branchline_tests::TestResponse {
+    app.call(
+        actix_web::test::TestRequest::post()
+            .uri("/api/v1/auth/login")
+            .insert_header(("x-forwarded-for", forwarded_for))
+            .set_json(json!({"username": username, "password": password})),
+    )
+    .await
+}
+
+#[actix_web::test]
+async fn a_lockout_holds_at_the_failing_address_only_on_sqlite() {
+    lockout_per_address(Backend::Sqlite).await;
+}
+
+#[actix_web::test]
+async fn a_lockout_holds_at_the_failing_address_only_on_postgres() {
+    lockout_per_address(Backend::Postgres).await;
+}
+
+async fn lockout_per_address(backend: Backend) {
+    // The in-process peer (127.0.0.1) is the configured proxy.
+    let Some(app) = TestApp::try_with(
+        backend,
+        |c| c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()],
+        |_| {},
+    )
+    .await
+    else {
+        return;
+    };
+    app.load_demo();
+    for _ in 0..5 {
+        login_from(&app, "203.0.113.9", "sz01.staff", "wrong password")
+            .await
+            .problem(401, "unauthenticated");
+    }
+    login_from(&app, "203.0.113.9", "sz01.staff", DEMO_PASSWORD)
+        .await
+        .problem(429, "rate_limited");
+    // The real user, at another address behind the same proxy, signs in.
+    login_from(&app, "198.51.100.20", "sz01.staff", DEMO_PASSWORD)
+        .await
+        .ok(200);
+    // Failures are recorded under the forwarded address, not the proxy's.
+    let ips: Vec<String> = app.conn(|c| {
+        login_failures::table
+            .select(login_failures::ip)
+            .load(c)
+            .unwrap()
+    });
+    assert_eq!(ips.len(), 5);
+    assert!(ips.iter().all(|ip| ip == "203.0.113.9"), "{ips:?}");
+}
+
+#[actix_web::test]
+async fn forwarded_headers_from_an_untrusted_peer_are_ignored() {
+    let app = TestApp::new(Backend::Sqlite).await;
+    app.load_demo();
+    for _ in 0..5 {
+        login_from(&app, "203.0.113.9", "gz01.staff", "wrong")
+            .await
+            .problem(401, "unauthenticated");
+    }
+    // Claiming another address does not escape the lockout at the real one.
+    login_from(&app, "198.51.100.20", "gz01.staff", DEMO_PASSWORD)
+        .await
+        .problem(429, "rate_limited");
+    let ips: Vec<String> = app.conn(|c| {
+        login_failures::table
+            .select(login_failures::ip)
+            .load(c)
+            .unwrap()
+    });
+    assert!(ips.iter().all(|ip| ip == "127.0.0.1"), "{ips:?}");
 }
 
 db_test! {

@@ -70,3 +70,114 @@ fn every_operation_documents_problem_errors() {
     }
     assert!(checked >= 3, "only {checked} operations found");
 }
+
+/// utoipa names a component after its Rust type and keeps the last of two types
+/// with one name *silently*: the spec then describes one type's body with
+/// another's fields. So every `ToSchema` type in the workspace must have a name
+/// of its own (its type name, or its `#[schema(as = …)]`).
+#[test]
+fn schema_names_are_unique_across_the_workspace() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../crates");
+    let mut files = Vec::new();
+    rust_files(std::path::Path::new(root), &mut files);
+    let mut seen: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for (name, line) in schema_types(&text) {
+            seen.entry(name)
+                .or_default()
+                .push(format!("{}:{line}", file.display()));
+        }
+    }
+    assert!(seen.len() > 100, "found only {} schema types", seen.len());
+    let clashes: Vec<String> = seen
+        .iter()
+        .filter(|(_, places)| places.len() > 1)
+        .map(|(name, places)| format!("{name}: {}", places.join(", ")))
+        .collect();
+    assert!(
+        clashes.is_empty(),
+        "types that map to one schema name (rename one, or give it #[schema(as = …)]):\n{}",
+        clashes.join("\n")
+    );
+}
+
+fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The schema name of every type deriving `ToSchema` in a source file, with the
+/// line of its `struct` / `enum`.
+fn schema_types(text: &str) -> Vec<(String, usize)> {
+    let mut found = Vec::new();
+    let mut deriving = false;
+    let mut renamed: Option<String> = None;
+    for (n, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if t.starts_with("#[derive(") && t.contains("ToSchema") {
+            deriving = true;
+        } else if deriving && t.starts_with("#[schema(") && t.contains(" as = ") {
+            renamed = t.split(" as = ").nth(1).map(|r| {
+                r.trim_end_matches(")]")
+                    .trim_end_matches(',')
+                    .trim()
+                    .to_owned()
+            });
+        } else if deriving && !t.starts_with("#[") && !t.starts_with("//") {
+            let words: Vec<&str> = t.split_whitespace().collect();
+            if let Some(i) = words.iter().position(|w| *w == "struct" || *w == "enum") {
+                let ident: String = words[i + 1]
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                found.push((renamed.take().unwrap_or(ident), n + 1));
+            }
+            deriving = false;
+            renamed = None;
+        }
+    }
+    found
+}
+
+branchline_tests::db_test! {
+    /// Every operation that takes a JSON body accepts every field its schema in the
+    /// served spec declares: a body made from the spec's own request schema is never
+    /// refused as having unknown fields. (Two request types sharing one schema name
+    /// documented order lines as expense-claim lines.)
+    async fn every_request_schema_describes_the_body_the_server_takes(app) {
+        app.load_demo();
+        let token = app.login("hq.admin").await;
+        let spec = branchline_tests::spec::spec();
+        let mut checked = 0;
+        for op in branchline_tests::spec::operations(&spec) {
+            let Some(schema) = &op.body else { continue };
+            let body = branchline_tests::spec::example(&spec, schema);
+            let path = op.path.split('/').map(|s| if s.starts_with('{') { "1" } else { s }).collect::<Vec<_>>().join("/");
+            let req = match op.method.as_str() {
+                "POST" => actix_web::test::TestRequest::post(),
+                "PATCH" => actix_web::test::TestRequest::patch(),
+                "PUT" => actix_web::test::TestRequest::put(),
+                other => panic!("{other} with a body"),
+            }
+            .uri(&path)
+            .insert_header(("authorization", format!("Bearer {token}")))
+            .insert_header(("if-match", "\"1\""))
+            .set_json(&body);
+            let res = app.call(req).await;
+            if res.status == 400 {
+                let problem = res.json();
+                assert_ne!(problem["code"], "unknown_field", "{}: the spec's body {body} was refused: {problem}", op.operation_id);
+            }
+            assert!(res.status.as_u16() < 500, "{}: {} {}", op.operation_id, res.status, res.text());
+            checked += 1;
+        }
+        assert!(checked > 50, "only {checked} operations take a body");
+    }
+}

@@ -186,9 +186,13 @@ db_test! {
             patch: Some(json!({"name": "taken"})),
             actions: vec![
                 (format!("/api/v1/sales/customers/{sh_customer}/merge"), json!({"into_customer_id": gz_customer})),
-                (format!("/api/v1/sales/customers/{gz_customer}/merge"), json!({"into_customer_id": sh_customer})),
             ],
         }).await;
+        // Another office's customer named in the body answers as a missing one.
+        let merge = format!("/api/v1/sales/customers/{gz_customer}/merge");
+        let foreign = app.act_as(&gz_rep, &merge, "\"1\"", &json!({"into_customer_id": sh_customer})).await;
+        let missing = app.act_as(&gz_rep, &merge, "\"1\"", &json!({"into_customer_id": 987_654_321})).await;
+        assert_eq!(foreign.problem(422, "validation_failed")["errors"], missing.problem(422, "validation_failed")["errors"]);
         app.get_as(&gz_rep, &format!("/api/v1/sales/customers/{sh_customer}/contacts")).await.problem(404, "not_found");
         app.get_as(&gz_rep, &format!("/api/v1/sales/customers/{sh_customer}/interactions")).await.problem(404, "not_found");
         app.post_as(&gz_rep, &format!("/api/v1/sales/customers/{sh_customer}/contacts"), &json!({"name": "x"})).await.problem(404, "not_found");

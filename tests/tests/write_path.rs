@@ -127,6 +127,37 @@ async fn concurrent_duplicate(app: TestApp) {
     assert_eq!(app.audit_events("probe", 1).len(), 1);
 }
 
+#[actix_web::test]
+async fn twenty_concurrent_duplicates_are_all_in_progress_on_sqlite() {
+    twenty_duplicates(slow_app(Backend::Sqlite).await.unwrap()).await;
+}
+
+#[actix_web::test]
+async fn twenty_concurrent_duplicates_are_all_in_progress_on_postgres() {
+    if let Some(app) = slow_app(Backend::Postgres).await {
+        twenty_duplicates(app).await;
+    }
+}
+
+/// Twenty first requests with one key at once: the reservations race on the
+/// unique key, and every loser must answer like any retry in progress — never a
+/// `duplicate` that names the constraint.
+async fn twenty_duplicates(app: TestApp) {
+    app.load_demo();
+    let token = app.login("hq.admin").await;
+    let body = json!({});
+    let calls = (0..20).map(|_| app.call(with_key(&token, "/test/slow-create", "race", &body)));
+    let answers = futures_util::future::join_all(calls).await;
+    let created = answers.iter().filter(|a| a.status == 201).count();
+    assert_eq!(created, 1, "exactly one request does the work");
+    for a in answers.iter().filter(|a| a.status != 201) {
+        a.problem(409, "idempotency_in_progress");
+        assert_eq!(a.header("retry-after"), Some("1"), "{}", a.text());
+        assert!(!a.text().contains("idempotency_keys"), "{}", a.text());
+    }
+    assert_eq!(app.audit_events("probe", 1).len(), 1, "the work ran once");
+}
+
 db_test! {
     async fn fifty_concurrent_document_numbers_are_distinct_and_consecutive(app) {
         app.load_demo();
@@ -188,5 +219,34 @@ db_test! {
             .await;
         assert_eq!(result.unwrap_err().status().as_u16(), 500);
         assert_eq!(department_count(&app, "Half-written"), 0);
+    }
+}
+
+db_test! {
+    /// The reservation itself under a race: twenty first uses of one key at once
+    /// on the database, five keys in a row. One reserves; every other finds it in
+    /// progress — never a unique-key error.
+    async fn racing_reservations_of_one_key_find_it_in_progress(app) {
+        app.load_demo_org();
+        let user = app.user_id("hq.admin");
+        for round in 0..5 {
+            let key = format!("race-{round}");
+            let tasks = (0..20).map(|_| {
+                let (db, key) = (app.db.clone(), key.clone());
+                async move {
+                    db.run(move |c| store::idempotency::reserve(c, user, &key, "POST", "/x", "h")).await
+                }
+            });
+            let results = futures_util::future::join_all(tasks).await;
+            let mut reserved = 0;
+            for r in results {
+                match r {
+                    Ok(store::idempotency::Reservation::Reserved(_)) => reserved += 1,
+                    Ok(store::idempotency::Reservation::InProgress) => {}
+                    other => panic!("round {round}: {other:?}"),
+                }
+            }
+            assert_eq!(reserved, 1, "round {round}");
+        }
     }
 }

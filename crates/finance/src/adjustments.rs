@@ -23,7 +23,7 @@ use validator::Validate;
 use workflow::policy::{PolicyDef, role};
 use workflow::{ApprovalDocument, DocumentInfo, Registry};
 
-use crate::budgets::{BudgetCategory, BudgetRow, Kind, category_str, kind_str};
+use crate::budgets::{BudgetCategory, Kind, category_str, kind_str, load_budget};
 
 pub const ADJUSTMENT_DOC: &str = "budget_adjustment";
 
@@ -98,23 +98,6 @@ fn target_line(
         None => q.filter(bl::department_id.is_null()),
     };
     q.first(conn).optional().api()
-}
-
-fn load_budget(
-    conn: &mut AnyConnection,
-    p: &Principal,
-    perm: &'static str,
-    id: i64,
-) -> Result<BudgetRow, ApiError> {
-    p.require(perm)?;
-    let mut q = bg::table
-        .filter(bg::id.eq(id))
-        .select(BudgetRow::as_select())
-        .into_boxed::<MultiBackend>();
-    if let Some(ids) = p.reach(perm).office_ids() {
-        q = q.filter(bg::office_id.eq_any(ids));
-    }
-    q.first(conn).found("budget")
 }
 
 /// Request an adjustment of an active budget; it goes to HQ approval at once.

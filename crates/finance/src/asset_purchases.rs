@@ -16,7 +16,7 @@ use org::roles::{ASSET_MANAGE, ASSET_READ};
 use serde::{Deserialize, Serialize};
 use store::audit::{self, Change};
 use store::schema::{asset_purchases as ap, fixed_assets as fa};
-use store::{AnyConnection, Db, DbResultExt, MultiBackend};
+use store::{AnyConnection, Db, DbResultExt};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
@@ -393,26 +393,15 @@ async fn list_asset_purchases(
     let req = PageRequest::<i64>::parse(q.limit, q.cursor.as_deref())?;
     let page = db
         .run(move |conn| {
-            let mut query = ap::table
-                .select(AssetPurchase::as_select())
-                .into_boxed::<MultiBackend>();
-            if let Some(ids) = reach.office_ids() {
-                query = query.filter(ap::office_id.eq_any(ids));
-            }
-            if let Some(v) = q.office_id {
-                query = query.filter(ap::office_id.eq(v));
-            }
-            if let Some(v) = q.status {
-                query = query.filter(ap::status.eq(v.as_str()));
-            }
-            if let Some(after) = req.after {
-                query = query.filter(ap::id.gt(after));
-            }
-            let rows: Vec<AssetPurchase> = query
-                .order(ap::id.asc())
-                .limit(req.fetch())
-                .load(conn)
-                .api()?;
+            let rows = store::list_scoped!(conn, reach, ap, AssetPurchase, req, asc, |query| {
+                if let Some(v) = q.office_id {
+                    query = query.filter(ap::office_id.eq(v));
+                }
+                if let Some(v) = q.status {
+                    query = query.filter(ap::status.eq(v.as_str()));
+                }
+                query
+            })?;
             Ok(req.page(rows, |r| r.id, |r| r))
         })
         .await?;

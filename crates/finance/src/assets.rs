@@ -17,7 +17,7 @@ use org::roles::{ASSET_MANAGE, ASSET_READ};
 use serde::{Deserialize, Serialize};
 use store::audit::{self, Change};
 use store::schema::{asset_disposals as ad, fixed_assets as fa};
-use store::{AnyConnection, Db, DbResultExt, MultiBackend};
+use store::{AnyConnection, Db, DbResultExt};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
@@ -193,15 +193,8 @@ fn load_asset(
     perm: &'static str,
     id: i64,
 ) -> Result<Asset, ApiError> {
-    p.require(perm)?;
-    let mut q = fa::table
-        .filter(fa::id.eq(id))
-        .select(Asset::as_select())
-        .into_boxed::<MultiBackend>();
-    if let Some(ids) = p.reach(perm).office_ids() {
-        q = q.filter(fa::office_id.eq_any(ids));
-    }
-    q.first(conn).found("asset")
+    let (asset, _) = store::load_scoped!(conn, p, perm, fa, Asset, id, "asset");
+    Ok(asset)
 }
 
 #[derive(Debug, Deserialize, Validate, IntoParams)]
@@ -244,26 +237,15 @@ async fn list_assets(
     let req = PageRequest::<i64>::parse(q.limit, q.cursor.as_deref())?;
     let page = db
         .run(move |conn| {
-            let mut query = fa::table
-                .select(Asset::as_select())
-                .into_boxed::<MultiBackend>();
-            if let Some(ids) = reach.office_ids() {
-                query = query.filter(fa::office_id.eq_any(ids));
-            }
-            if let Some(v) = q.office_id {
-                query = query.filter(fa::office_id.eq(v));
-            }
-            if let Some(v) = q.status {
-                query = query.filter(fa::status.eq(v));
-            }
-            if let Some(after) = req.after {
-                query = query.filter(fa::id.gt(after));
-            }
-            let rows: Vec<Asset> = query
-                .order(fa::id.asc())
-                .limit(req.fetch())
-                .load(conn)
-                .api()?;
+            let rows = store::list_scoped!(conn, reach, fa, Asset, req, asc, |query| {
+                if let Some(v) = q.office_id {
+                    query = query.filter(fa::office_id.eq(v));
+                }
+                if let Some(v) = q.status {
+                    query = query.filter(fa::status.eq(v));
+                }
+                query
+            })?;
             Ok(req.page(rows, |r| r.id, |r| r))
         })
         .await?;

@@ -24,7 +24,7 @@ use store::audit::{self, Change};
 use store::schema::{
     budget_lines as bl, budgets as bg, expense_claim_lines as el, expense_claims as ec,
 };
-use store::{AnyConnection, Db, DbResultExt, MultiBackend};
+use store::{AnyConnection, Db, DbResultExt};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
@@ -241,16 +241,15 @@ fn load_lines(conn: &mut AnyConnection, budget_id: i64) -> Result<Vec<BudgetLine
     Ok(lines)
 }
 
-fn load_budget(conn: &mut AnyConnection, p: &Principal, id: i64) -> Result<BudgetRow, ApiError> {
-    p.require(BUDGET_READ)?;
-    let mut q = bg::table
-        .filter(bg::id.eq(id))
-        .select(BudgetRow::as_select())
-        .into_boxed::<MultiBackend>();
-    if let Some(ids) = p.reach(BUDGET_READ).office_ids() {
-        q = q.filter(bg::office_id.eq_any(ids));
-    }
-    q.first(conn).found("budget")
+/// One budget by id within the caller's reach for `perm` (404 outside it).
+pub(crate) fn load_budget(
+    conn: &mut AnyConnection,
+    p: &Principal,
+    perm: &'static str,
+    id: i64,
+) -> Result<BudgetRow, ApiError> {
+    let (row, _) = store::load_scoped!(conn, p, perm, bg, BudgetRow, id, "budget");
+    Ok(row)
 }
 
 /// Drafts a budget for `office` (also used by the demo loader).
@@ -262,6 +261,17 @@ pub fn draft_budget(
 ) -> Result<Budget, ApiError> {
     check_lines(&body.lines)?;
     let code = org::require_open_office(conn, office)?;
+    // A line's department is one of the budget's office, or answered as missing.
+    for (i, line) in body.lines.iter().enumerate() {
+        if let Some(dept) = line.department_id {
+            org::scope::department_of_office(
+                conn,
+                &format!("lines[{i}].department_id"),
+                dept,
+                office,
+            )?;
+        }
+    }
     let active: i64 = bg::table
         .filter(
             bg::office_id
@@ -411,26 +421,15 @@ async fn list_budgets(
     let req = PageRequest::<i64>::parse(q.limit, q.cursor.as_deref())?;
     let page = db
         .run(move |conn| {
-            let mut query = bg::table
-                .select(BudgetRow::as_select())
-                .into_boxed::<MultiBackend>();
-            if let Some(ids) = reach.office_ids() {
-                query = query.filter(bg::office_id.eq_any(ids));
-            }
-            if let Some(v) = q.office_id {
-                query = query.filter(bg::office_id.eq(v));
-            }
-            if let Some(v) = q.year {
-                query = query.filter(bg::year.eq(v));
-            }
-            if let Some(after) = req.after {
-                query = query.filter(bg::id.gt(after));
-            }
-            let rows: Vec<BudgetRow> = query
-                .order(bg::id.asc())
-                .limit(req.fetch())
-                .load(conn)
-                .api()?;
+            let rows = store::list_scoped!(conn, reach, bg, BudgetRow, req, asc, |query| {
+                if let Some(v) = q.office_id {
+                    query = query.filter(bg::office_id.eq(v));
+                }
+                if let Some(v) = q.year {
+                    query = query.filter(bg::year.eq(v));
+                }
+                query
+            })?;
             Ok(req.page(rows, |r| r.id, |r| r))
         })
         .await?;
@@ -461,7 +460,7 @@ async fn get_budget(
     let id = id.into_inner();
     let budget = db
         .run(move |conn| {
-            let row = load_budget(conn, &p, id)?;
+            let row = load_budget(conn, &p, BUDGET_READ, id)?;
             Ok(Budget {
                 lines: load_lines(conn, row.id)?,
                 budget: row,
@@ -503,7 +502,7 @@ async fn submit_budget(
     let registry = registry.get_ref().clone();
     let row = db
         .tx(move |conn| {
-            let before = load_budget(conn, &p, id)?;
+            let before = load_budget(conn, &p, BUDGET_READ, id)?;
             let actor = p.actor(p.authorize(BUDGET_MANAGE, Some(before.office_id))?);
             if !matches!(before.status.as_str(), "draft" | "rejected" | "withdrawn") {
                 return Err(ApiError::invalid_transition("submit", &before.status, &[]));
@@ -750,7 +749,7 @@ async fn budget_vs_actual(
     let sales = sales.get_ref().clone();
     let report = db
         .run(move |conn| {
-            let row = load_budget(conn, &p, id)?;
+            let row = load_budget(conn, &p, BUDGET_READ, id)?;
             let lines = vs_actual(conn, &row, by)?;
             let income = income_vs_actual(conn, sales.as_ref(), &row)?;
             Ok(VsActual {

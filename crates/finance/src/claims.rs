@@ -176,7 +176,7 @@ pub struct Attachment {
 
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct LineInput {
+pub struct ClaimLineInput {
     pub spent_on: NaiveDate,
     #[validate(length(min = 1, max = 500))]
     #[schema(min_length = 1, max_length = 500)]
@@ -210,7 +210,7 @@ pub struct ClaimInput {
     pub pre_approval_id: Option<i64>,
     #[validate(length(min = 1, max = 100), nested)]
     #[schema(min_items = 1, max_items = 100)]
-    pub lines: Vec<LineInput>,
+    pub lines: Vec<ClaimLineInput>,
 }
 
 fn load_lines(conn: &mut AnyConnection, claim_id: i64) -> Result<Vec<LineRow>, ApiError> {
@@ -230,7 +230,7 @@ fn full(conn: &mut AnyConnection, claim: ClaimRow) -> Result<ExpenseClaim, ApiEr
 /// Rejects invoice numbers used twice in one claim or already claimed anywhere.
 fn check_invoices(
     conn: &mut AnyConnection,
-    lines: &[LineInput],
+    lines: &[ClaimLineInput],
     except_claim: Option<i64>,
 ) -> Result<(), ApiError> {
     let mut errors = Vec::new();
@@ -289,7 +289,7 @@ pub fn link_trips(
     claimant: i64,
     office_id: i64,
     category: Category,
-    lines: &[LineInput],
+    lines: &[ClaimLineInput],
 ) -> Result<Vec<Option<i64>>, ApiError> {
     let travel = category == Category::Travel;
     let mut out = Vec::with_capacity(lines.len());
@@ -358,7 +358,7 @@ fn insert_lines(
     conn: &mut AnyConnection,
     claim_id: i64,
     office_id: i64,
-    lines: &[LineInput],
+    lines: &[ClaimLineInput],
     trip_ids: &[Option<i64>],
 ) -> Result<i64, ApiError> {
     let total = kernel::money::checked_sum(lines.iter().map(|l| l.amount))
@@ -392,28 +392,31 @@ fn insert_lines(
 }
 
 /// The claimant's department must be one of their office's.
-fn check_department(
+/// The records a claim names: its department, an active one of the claim's
+/// office, and its pre-approval, one of the claimant's own in that office. Either
+/// outside that office answers as if it did not exist. Whether the pre-approval
+/// is approved and covers the total is checked when the claim is submitted.
+fn check_references(
     conn: &mut AnyConnection,
     office_id: i64,
-    department: Option<i64>,
+    claimant: i64,
+    body: &ClaimInput,
 ) -> Result<(), ApiError> {
-    let Some(dept) = department else {
-        return Ok(());
-    };
-    let office: Option<i64> = store::schema::departments::table
-        .find(dept)
-        .select(store::schema::departments::office_id)
-        .first(conn)
-        .optional()
-        .api()?;
-    match office {
-        Some(o) if o == office_id => Ok(()),
-        _ => Err(ApiError::invalid_field(
-            "department_id",
-            "office",
-            "must be a department of your office",
-        )),
+    if let Some(dept) = body.department_id {
+        org::scope::department_of_office(conn, "department_id", dept, office_id)?;
     }
+    if let Some(pre) = body.pre_approval_id {
+        let found: Option<i64> = pa::table
+            .filter(pa::id.eq(pre))
+            .filter(pa::office_id.eq(office_id))
+            .filter(pa::requester_user_id.eq(claimant))
+            .select(pa::id)
+            .first(conn)
+            .optional()
+            .api()?;
+        found.ok_or_else(|| store::scoped::no_such("pre_approval_id", "pre-approval of yours"))?;
+    }
+    Ok(())
 }
 
 fn caller_office(p: &Principal) -> Result<i64, ApiError> {
@@ -436,7 +439,7 @@ pub fn file_claim(
         .user_id
         .ok_or_else(|| ApiError::forbidden("a claim needs a claimant"))?;
     let code = org::require_open_office(conn, office)?;
-    check_department(conn, office, body.department_id)?;
+    check_references(conn, office, claimant, body)?;
     check_invoices(conn, &body.lines, None)?;
     let trip_ids = link_trips(conn, trips, claimant, office, body.category, &body.lines)?;
     let now = kernel::time::now();
@@ -615,34 +618,28 @@ async fn list_claims(
     let req = PageRequest::<i64>::parse(q.limit, q.cursor.as_deref())?;
     let page = db
         .run(move |conn| {
-            let mut query = ec::table
-                .select(ClaimRow::as_select())
-                .into_boxed::<MultiBackend>();
-            query = match p.reach(EXPENSE_READ).office_ids() {
-                None => query,
-                Some(ids) => query.filter(
-                    ec::claimant_user_id
-                        .eq(p.user_id)
-                        .or(ec::office_id.eq_any(ids)),
-                ),
-            };
-            if let Some(v) = q.status {
-                query = query.filter(ec::status.eq(v));
-            }
-            if let Some(v) = q.office_id {
-                query = query.filter(ec::office_id.eq(v));
-            }
-            if let Some(v) = q.claimant_user_id {
-                query = query.filter(ec::claimant_user_id.eq(v));
-            }
-            if let Some(before) = req.after {
-                query = query.filter(ec::id.lt(before));
-            }
-            let rows: Vec<ClaimRow> = query
-                .order(ec::id.desc())
-                .limit(req.fetch())
-                .load(conn)
-                .api()?;
+            let reach = p.reach(EXPENSE_READ);
+            let rows = store::list_scoped!(
+                conn,
+                reach,
+                ec,
+                ClaimRow,
+                req,
+                desc,
+                owner = (ec::claimant_user_id, p.user_id),
+                |query| {
+                    if let Some(v) = q.status {
+                        query = query.filter(ec::status.eq(v));
+                    }
+                    if let Some(v) = q.office_id {
+                        query = query.filter(ec::office_id.eq(v));
+                    }
+                    if let Some(v) = q.claimant_user_id {
+                        query = query.filter(ec::claimant_user_id.eq(v));
+                    }
+                    query
+                }
+            )?;
             Ok(req.page(rows, |r| r.id, |r| r))
         })
         .await?;
@@ -729,7 +726,7 @@ async fn update_claim(
             if before.version != if_match.0 {
                 return Err(version_conflict(before.version));
             }
-            check_department(conn, before.office_id, body.department_id)?;
+            check_references(conn, before.office_id, before.claimant_user_id, &body)?;
             check_invoices(conn, &body.lines, Some(id))?;
             let trip_ids = link_trips(
                 conn,
@@ -1208,34 +1205,28 @@ async fn list_pre_approvals(
     let req = PageRequest::<i64>::parse(q.limit, q.cursor.as_deref())?;
     let page = db
         .run(move |conn| {
-            let mut query = pa::table
-                .select(PreApproval::as_select())
-                .into_boxed::<MultiBackend>();
-            query = match p.reach(EXPENSE_READ).office_ids() {
-                None => query,
-                Some(ids) => query.filter(
-                    pa::requester_user_id
-                        .eq(p.user_id)
-                        .or(pa::office_id.eq_any(ids)),
-                ),
-            };
-            if let Some(v) = q.status {
-                query = query.filter(pa::status.eq(v));
-            }
-            if let Some(v) = q.office_id {
-                query = query.filter(pa::office_id.eq(v));
-            }
-            if let Some(v) = q.claimant_user_id {
-                query = query.filter(pa::requester_user_id.eq(v));
-            }
-            if let Some(before) = req.after {
-                query = query.filter(pa::id.lt(before));
-            }
-            let rows: Vec<PreApproval> = query
-                .order(pa::id.desc())
-                .limit(req.fetch())
-                .load(conn)
-                .api()?;
+            let reach = p.reach(EXPENSE_READ);
+            let rows = store::list_scoped!(
+                conn,
+                reach,
+                pa,
+                PreApproval,
+                req,
+                desc,
+                owner = (pa::requester_user_id, p.user_id),
+                |query| {
+                    if let Some(v) = q.status {
+                        query = query.filter(pa::status.eq(v));
+                    }
+                    if let Some(v) = q.office_id {
+                        query = query.filter(pa::office_id.eq(v));
+                    }
+                    if let Some(v) = q.claimant_user_id {
+                        query = query.filter(pa::requester_user_id.eq(v));
+                    }
+                    query
+                }
+            )?;
             Ok(req.page(rows, |r| r.id, |r| r))
         })
         .await?;

@@ -23,7 +23,7 @@ use crate::assignments::{AssignInput, assign};
 use crate::budgets::{
     BUDGET_DOC, BudgetCategory, BudgetInput, BudgetLineInput, Kind, draft_budget,
 };
-use crate::claims::{Category, ClaimInput, LineInput, file_claim, submit_to_approval};
+use crate::claims::{Category, ClaimInput, ClaimLineInput, file_claim, submit_to_approval};
 use crate::maintenance::{MaintenanceInput, MaintenanceKind};
 use crate::stocktakes::{self, CountResult, ItemResult, Results};
 use crate::supplies::{CreateSupply, Move, add_item, apply_move};
@@ -347,7 +347,7 @@ pub fn load(
                     ),
                     department_id: dept,
                     pre_approval_id: None,
-                    lines: vec![LineInput {
+                    lines: vec![ClaimLineInput {
                         spent_on: NaiveDate::from_ymd_opt(2026, 11, 2 + i as u32)
                             .unwrap_or_default(),
                         description: "Taxi and train tickets".to_owned(),

@@ -18,7 +18,7 @@ use org::roles::{ASSET_MANAGE, ASSET_READ};
 use serde::{Deserialize, Serialize};
 use store::audit::{self, Change};
 use store::schema::{fixed_assets as fa, stocktake_items as it, stocktakes as st};
-use store::{AnyConnection, Db, DbResultExt, MultiBackend};
+use store::{AnyConnection, Db, DbResultExt};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
@@ -150,15 +150,8 @@ fn load(
     perm: &'static str,
     id: i64,
 ) -> Result<StocktakeRow, ApiError> {
-    p.require(perm)?;
-    let mut q = st::table
-        .filter(st::id.eq(id))
-        .select(StocktakeRow::as_select())
-        .into_boxed::<MultiBackend>();
-    if let Some(ids) = p.reach(perm).office_ids() {
-        q = q.filter(st::office_id.eq_any(ids));
-    }
-    q.first(conn).found("stocktake")
+    let (row, _) = store::load_scoped!(conn, p, perm, st, StocktakeRow, id, "stocktake");
+    Ok(row)
 }
 
 /// Opens a stocktake listing every asset the register expects (also used by the

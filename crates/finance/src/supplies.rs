@@ -16,7 +16,7 @@ use kernel::{
 use org::roles::{SUPPLY_MANAGE, SUPPLY_READ};
 use serde::{Deserialize, Serialize};
 use store::audit::{self, Change};
-use store::schema::{supply_items as si, supply_movements as sm, users};
+use store::schema::{supply_items as si, supply_movements as sm};
 use store::{AnyConnection, Db, DbResultExt, MultiBackend};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -138,15 +138,8 @@ fn load_item(
     perm: &'static str,
     id: i64,
 ) -> Result<SupplyItem, ApiError> {
-    p.require(perm)?;
-    let mut q = si::table
-        .filter(si::id.eq(id))
-        .select(SupplyItem::as_select())
-        .into_boxed::<MultiBackend>();
-    if let Some(ids) = p.reach(perm).office_ids() {
-        q = q.filter(si::office_id.eq_any(ids));
-    }
-    q.first(conn).found("supply item")
+    let (item, _) = store::load_scoped!(conn, p, perm, si, SupplyItem, id, "supply item");
+    Ok(item)
 }
 
 /// Supply items of the offices the caller reaches.
@@ -174,26 +167,15 @@ async fn list_supplies(
     let req = PageRequest::<i64>::parse(q.limit, q.cursor.as_deref())?;
     let page = db
         .run(move |conn| {
-            let mut query = si::table
-                .select(SupplyItem::as_select())
-                .into_boxed::<MultiBackend>();
-            if let Some(ids) = reach.office_ids() {
-                query = query.filter(si::office_id.eq_any(ids));
-            }
-            if let Some(v) = q.office_id {
-                query = query.filter(si::office_id.eq(v));
-            }
-            if q.low == Some(true) {
-                query = query.filter(si::stock_qty.le(si::reorder_level));
-            }
-            if let Some(after) = req.after {
-                query = query.filter(si::id.gt(after));
-            }
-            let rows: Vec<SupplyItem> = query
-                .order(si::id.asc())
-                .limit(req.fetch())
-                .load(conn)
-                .api()?;
+            let rows = store::list_scoped!(conn, reach, si, SupplyItem, req, asc, |query| {
+                if let Some(v) = q.office_id {
+                    query = query.filter(si::office_id.eq(v));
+                }
+                if q.low == Some(true) {
+                    query = query.filter(si::stock_qty.le(si::reorder_level));
+                }
+                query
+            })?;
             Ok(req.page(rows, |r| r.id, |r| r))
         })
         .await?;
@@ -436,19 +418,12 @@ async fn issue_supply(
     let movement = db
         .tx(move |conn| {
             let item = load_item(conn, &p, SUPPLY_MANAGE, id)?;
-            let office: Option<Option<i64>> = users::table
-                .find(body.employee_user_id)
-                .select(users::office_id)
-                .first(conn)
-                .optional()
-                .api()?;
-            if office != Some(Some(item.office_id)) {
-                return Err(ApiError::invalid_field(
-                    "employee_user_id",
-                    "office",
-                    "must be a user of the item's office",
-                ));
-            }
+            org::scope::user_of_office(
+                conn,
+                "employee_user_id",
+                body.employee_user_id,
+                item.office_id,
+            )?;
             let mv = Move {
                 kind: "issue",
                 delta: -body.quantity,

@@ -25,7 +25,7 @@ use org::roles::{SUPPLY_MANAGE, SUPPLY_READ};
 use serde::{Deserialize, Serialize};
 use store::audit::{self, Change};
 use store::schema::{supply_items as si, supply_stocktake_lines as sl, supply_stocktakes as ss};
-use store::{AnyConnection, Db, DbResultExt, MultiBackend};
+use store::{AnyConnection, Db, DbResultExt};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
@@ -470,26 +470,16 @@ async fn list_supply_stocktakes(
     let req = PageRequest::<i64>::parse(q.limit, q.cursor.as_deref())?;
     let page = db
         .run(move |conn| {
-            let mut query = ss::table
-                .select(SupplyStocktakeRow::as_select())
-                .into_boxed::<MultiBackend>();
-            if let Some(ids) = reach.office_ids() {
-                query = query.filter(ss::office_id.eq_any(ids));
-            }
-            if let Some(v) = q.office_id {
-                query = query.filter(ss::office_id.eq(v));
-            }
-            if let Some(v) = q.status {
-                query = query.filter(ss::status.eq(v.as_str()));
-            }
-            if let Some(after) = req.after {
-                query = query.filter(ss::id.gt(after));
-            }
-            let rows: Vec<SupplyStocktakeRow> = query
-                .order(ss::id.asc())
-                .limit(req.fetch())
-                .load(conn)
-                .api()?;
+            let rows =
+                store::list_scoped!(conn, reach, ss, SupplyStocktakeRow, req, asc, |query| {
+                    if let Some(v) = q.office_id {
+                        query = query.filter(ss::office_id.eq(v));
+                    }
+                    if let Some(v) = q.status {
+                        query = query.filter(ss::status.eq(v.as_str()));
+                    }
+                    query
+                })?;
             Ok(req.page(rows, |r| r.id, |r| r))
         })
         .await?;

@@ -41,6 +41,9 @@ pub struct Config {
     pub jwt_secret: Option<Secret>,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
+    /// Proxies whose `Forwarded` / `X-Forwarded-For` headers name the client;
+    /// from any other peer those headers are ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// A secret string whose `Debug` never shows it.
@@ -95,6 +98,7 @@ struct FileConfig {
     jwt_secret: Option<String>,
     access_token_ttl_secs: Option<u64>,
     refresh_token_ttl_secs: Option<u64>,
+    trusted_proxies: Option<Vec<String>>,
 }
 
 impl Config {
@@ -222,7 +226,27 @@ impl Config {
             Some(v) => num("BRANCHLINE_REFRESH_TOKEN_TTL_SECS", v)?,
             None => file_cfg.refresh_token_ttl_secs.unwrap_or(30 * 24 * 3600),
         };
+        let proxies: Vec<String> = match get("BRANCHLINE_TRUSTED_PROXIES") {
+            Some(list) => list
+                .split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            None => file_cfg.trusted_proxies.unwrap_or_default(),
+        };
+        let trusted_proxies = proxies
+            .iter()
+            .map(|p| {
+                p.parse().map_err(|_| {
+                    invalid(
+                        "BRANCHLINE_TRUSTED_PROXIES",
+                        format!("`{p}` is not an IP address"),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Config {
+            trusted_proxies,
             jwt_secret: jwt_secret.map(Secret),
             access_token_ttl: Duration::from_secs(access_ttl.max(1)),
             refresh_token_ttl: Duration::from_secs(refresh_ttl.max(1)),

@@ -11,7 +11,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, HttpResponse, ResponseError, web};
-use kernel::{ApiError, ErrorCode, Lang, PROBLEM_JSON, RequestId};
+use kernel::{ApiError, ClientAddr, ErrorCode, Lang, PROBLEM_JSON, RequestId};
 use tracing::Instrument;
 
 use crate::app::AppState;
@@ -29,6 +29,17 @@ fn request_id(req: &ServiceRequest) -> String {
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
 }
 
+/// The client's address: the peer, or what a configured proxy forwarded.
+fn client_addr(req: &ServiceRequest, state: Option<&AppState>) -> Option<std::net::IpAddr> {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    kernel::client::client_addr(
+        req.peer_addr().map(|a| a.ip()),
+        header("forwarded"),
+        header("x-forwarded-for"),
+        state.map_or(&[][..], |s| &s.config.trusted_proxies),
+    )
+}
+
 pub async fn request_context(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -44,6 +55,9 @@ pub async fn request_context(
     let method = req.method().to_string();
     let path = req.path().to_owned();
     let state = req.app_data::<web::Data<AppState>>().cloned();
+    if let Some(addr) = client_addr(&req, state.as_ref().map(|s| s.get_ref())) {
+        req.extensions_mut().insert(ClientAddr(addr));
+    }
     let origin = req.headers().get(header::ORIGIN).cloned();
     let allowed_origin = origin.filter(|o| {
         state.as_ref().is_some_and(|s| {

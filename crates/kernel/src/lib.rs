@@ -2,6 +2,7 @@
 //! problem+json rendering, request extractors that validate, cursor pagination,
 //! money, reporting periods and UTC time. Every other crate speaks these types.
 
+pub mod client;
 pub mod concurrency;
 pub mod error;
 pub mod extract;
@@ -12,6 +13,7 @@ pub mod principal;
 pub mod responses;
 pub mod time;
 
+pub use client::ClientAddr;
 pub use concurrency::{IfMatch, etag};
 pub use error::{ApiError, ApiResult, ErrorCode, FieldError, Lang, PROBLEM_JSON, Problem};
 pub use extract::{ValidJson, ValidQuery};

@@ -30,6 +30,13 @@ pub enum Reach {
     Offices(BTreeSet<i64>),
 }
 
+/// No office at all: the safe default.
+impl Default for Reach {
+    fn default() -> Self {
+        Reach::none()
+    }
+}
+
 impl Reach {
     pub fn none() -> Reach {
         Reach::Offices(BTreeSet::new())

@@ -117,11 +117,12 @@ async fn list_audit_events(
         office_id: q.office_id,
         from: q.occurred_from.map(|t| t.naive_utc()),
         to: q.occurred_to.map(|t| t.naive_utc()),
-        reach: reach.office_ids(),
-        before_id: req.after,
-        limit: req.fetch(),
+        reach,
     };
-    let rows = db.run(move |conn| audit::list(conn, &filter)).await?;
+    let page_req = req.clone();
+    let rows = db
+        .run(move |conn| audit::list(conn, &filter, &page_req))
+        .await?;
     let result: Page<AuditEvent> = req.page(rows, |r| r.id, AuditEvent::from);
     Ok(HttpResponse::Ok().json(result))
 }

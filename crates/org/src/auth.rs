@@ -79,8 +79,14 @@ fn unauthorized_login() -> ApiError {
 
 /// Sign in with a username and password.
 ///
-/// Repeated failures for one username (5 in 15 minutes) or from one address (20)
-/// answer 429 with `Retry-After` until the window has passed.
+/// Five failures for one username from one client address within 15 minutes
+/// answer 429 with `Retry-After` to that address until the window has passed;
+/// the same user signs in from anywhere else as usual. An address with twenty
+/// failures (any usernames), or a username with twenty failures (any addresses),
+/// is slowed — each attempt answers only after a pause — but a correct password
+/// still signs in, so nobody can lock other people out by failing on purpose.
+/// Behind a proxy the client address comes from `Forwarded` / `X-Forwarded-For`
+/// when the proxy is configured as trusted (`BRANCHLINE_TRUSTED_PROXIES`).
 #[utoipa::path(
     tag = "auth",
     request_body = LoginRequest,
@@ -101,17 +107,24 @@ async fn login(
     settings: web::Data<OrgSettings>,
     body: ValidJson<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    use actix_web::HttpMessage;
     let body = body.into_inner();
     let ip = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_owned());
+        .extensions()
+        .get::<kernel::ClientAddr>()
+        .map(|a| a.0)
+        .or_else(|| req.peer_addr().map(|a| a.ip()))
+        .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
     let settings = settings.get_ref().clone();
+    let pause = settings.throttle_pause;
     let request_id = req.extensions_ref_request_id();
-    let pair = db
+    let attempt = db
         .run(move |conn| login_tx(conn, &settings, &body, &ip, request_id))
         .await?;
-    Ok(HttpResponse::Ok().json(pair))
+    if attempt.slowed {
+        actix_web::rt::time::sleep(pause).await;
+    }
+    Ok(HttpResponse::Ok().json(attempt.result?))
 }
 
 trait RequestIdExt {
@@ -131,46 +144,93 @@ fn retry_after(oldest: NaiveDateTime, window: ChronoDuration, now: NaiveDateTime
     ((oldest + window) - now).num_seconds().max(1) as u64
 }
 
+/// A sign-in's verdict, and whether it is to be answered only after a pause.
+struct Attempt {
+    result: Result<TokenPair, ApiError>,
+    slowed: bool,
+}
+
+/// Which failures a limit counts.
+enum Counted<'a> {
+    UserAtAddress(&'a str, &'a str),
+    Address(&'a str),
+    User(&'a str),
+}
+
+/// The recent failures a limit counts, newest first, at most `limit` of them.
+fn recent_failures(
+    conn: &mut AnyConnection,
+    counted: Counted<'_>,
+    since: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<NaiveDateTime>, ApiError> {
+    let mut q = lf::table
+        .filter(lf::failed_at.gt(since))
+        .into_boxed::<store::MultiBackend>();
+    q = match counted {
+        Counted::UserAtAddress(user, ip) => q.filter(lf::username.eq(user)).filter(lf::ip.eq(ip)),
+        Counted::Address(ip) => q.filter(lf::ip.eq(ip)),
+        Counted::User(user) => q.filter(lf::username.eq(user)),
+    };
+    q.select(lf::failed_at)
+        .order(lf::failed_at.desc())
+        .limit(limit)
+        .load(conn)
+        .api()
+}
+
 fn login_tx(
     conn: &mut AnyConnection,
     settings: &OrgSettings,
     body: &LoginRequest,
     ip: &str,
     request_id: Option<String>,
-) -> Result<TokenPair, ApiError> {
+) -> Result<Attempt, ApiError> {
     let now = now_db();
     let window =
         ChronoDuration::from_std(settings.lockout_window).unwrap_or(ChronoDuration::minutes(15));
     let since = now - window;
-    for (by_user, limit) in [
-        (true, settings.max_failures_per_user),
-        (false, settings.max_failures_per_ip),
-    ] {
-        let mut q = lf::table
-            .filter(lf::failed_at.gt(since))
-            .into_boxed::<store::MultiBackend>();
-        q = if by_user {
-            q.filter(lf::username.eq(&body.username))
-        } else {
-            q.filter(lf::ip.eq(ip))
-        };
-        let times: Vec<NaiveDateTime> = q
-            .select(lf::failed_at)
-            .order(lf::failed_at.desc())
-            .limit(limit)
-            .load(conn)
-            .api()?;
-        if times.len() as i64 >= limit {
-            let oldest = *times.last().unwrap_or(&now);
-            tracing::warn!(username = %body.username, %ip, by_user, "login locked out");
-            return Err(ApiError::new(
+    let limit = settings.max_failures_per_user;
+    let times = recent_failures(
+        conn,
+        Counted::UserAtAddress(&body.username, ip),
+        since,
+        limit,
+    )?;
+    if times.len() as i64 >= limit {
+        let oldest = *times.last().unwrap_or(&now);
+        tracing::warn!(username = %body.username, %ip, "login locked out at this address");
+        return Ok(Attempt {
+            result: Err(ApiError::new(
                 ErrorCode::RateLimited,
                 "too many failed sign-ins; wait before trying again",
             )
-            .with_retry_after(retry_after(oldest, window, now)));
-        }
+            .with_retry_after(retry_after(oldest, window, now))),
+            slowed: false,
+        });
     }
+    let slow_limit = settings.max_failures_before_pause;
+    let slowed = recent_failures(conn, Counted::Address(ip), since, slow_limit)?.len() as i64
+        >= slow_limit
+        || recent_failures(conn, Counted::User(&body.username), since, slow_limit)?.len() as i64
+            >= slow_limit;
+    if slowed {
+        tracing::warn!(username = %body.username, %ip, "login slowed");
+    }
+    let result = verify_and_issue(conn, settings, body, ip, request_id, now)?;
+    Ok(Attempt { result, slowed })
+}
 
+/// Checks the password and, when it is right, issues the token pair; a wrong one
+/// is recorded as a failure. The outer `Result` is the database's.
+fn verify_and_issue(
+    conn: &mut AnyConnection,
+    settings: &OrgSettings,
+    body: &LoginRequest,
+    ip: &str,
+    request_id: Option<String>,
+    now: NaiveDateTime,
+) -> Result<Result<TokenPair, ApiError>, ApiError> {
     let user: Option<(i64, String, bool, Option<i64>)> = users::table
         .filter(users::username.eq(&body.username))
         .select((
@@ -192,9 +252,9 @@ fn login_tx(
     let (user_id, office_id) = match user {
         Some((id, _, true, office)) if verified => (id, office),
         Some((_, _, false, _)) if verified => {
-            return Err(ApiError::unauthenticated(
+            return Ok(Err(ApiError::unauthenticated(
                 "this user account is deactivated",
-            ));
+            )));
         }
         _ => {
             diesel::insert_into(lf::table)
@@ -206,14 +266,20 @@ fn login_tx(
                 .execute(conn)
                 .api()?;
             tracing::warn!(username = %body.username, %ip, "failed sign-in");
-            return Err(unauthorized_login());
+            return Ok(Err(unauthorized_login()));
         }
     };
 
     store::transaction(conn, |conn| {
-        diesel::delete(lf::table.filter(lf::username.eq(&body.username)))
-            .execute(conn)
-            .api()?;
+        // A success clears this user's failures from this address only: failures
+        // elsewhere may be someone else's guessing.
+        diesel::delete(
+            lf::table
+                .filter(lf::username.eq(&body.username))
+                .filter(lf::ip.eq(ip)),
+        )
+        .execute(conn)
+        .api()?;
         let pair = issue_pair(conn, settings, user_id, &tokens::new_family_id())?;
         let actor = Actor {
             user_id: Some(user_id),
@@ -226,7 +292,7 @@ fn login_tx(
             &actor,
             Change::new("login", "user", user_id, office_id),
         )?;
-        Ok(pair)
+        Ok(Ok(pair))
     })
 }
 
@@ -528,7 +594,10 @@ async fn get_me(db: web::Data<Db>, principal: Principal) -> Result<HttpResponse,
             .into_iter()
             .map(str::to_owned)
             .collect(),
-        office_ids: principal.reach(crate::roles::OFFICE_READ).office_ids(),
+        office_ids: match principal.reach(crate::roles::OFFICE_READ) {
+            kernel::Reach::Company => None,
+            kernel::Reach::Offices(ids) => Some(ids.into_iter().collect()),
+        },
     };
     Ok(HttpResponse::Ok().json(me))
 }

@@ -14,7 +14,7 @@ use kernel::responses::{
 use kernel::{ApiError, IfMatch, Page, Principal, ValidJson, ValidQuery, etag};
 use serde::{Deserialize, Serialize};
 use store::audit::{self, Change};
-use store::schema::{departments, users};
+use store::schema::departments;
 use store::{AnyConnection, Db, DbResultExt};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -120,30 +120,7 @@ fn check_supervisor(
     office_id: i64,
     user_id: i64,
 ) -> Result<(), ApiError> {
-    let row: Option<(bool, Option<i64>)> = users::table
-        .find(user_id)
-        .select((users::active, users::office_id))
-        .first(conn)
-        .optional()
-        .api()?;
-    match row {
-        Some((true, Some(o))) if o == office_id => Ok(()),
-        Some((true, _)) => Err(ApiError::invalid_field(
-            "supervisor_user_id",
-            "office",
-            "must belong to the department's office",
-        )),
-        Some((false, _)) => Err(ApiError::invalid_field(
-            "supervisor_user_id",
-            "inactive",
-            "this user is deactivated",
-        )),
-        None => Err(ApiError::invalid_field(
-            "supervisor_user_id",
-            "not_found",
-            "no such user",
-        )),
-    }
+    crate::scope::user_of_office(conn, "supervisor_user_id", user_id, office_id)
 }
 
 /// List departments in the caller's reach.
@@ -172,26 +149,27 @@ async fn list_departments(
     let req = page(q.limit, q.cursor.as_deref())?;
     let result = db
         .run(move |conn| {
-            let mut query = departments::table
-                .select(Department::as_select())
-                .into_boxed::<store::MultiBackend>();
-            if let Some(ids) = reach.office_ids() {
-                query = query.filter(departments::office_id.eq_any(ids));
-            }
-            if let Some(office) = q.office_id {
-                query = query.filter(departments::office_id.eq(office));
-            }
-            if let Some(kind) = q.kind {
-                query = query.filter(departments::kind.eq(kind.as_str()));
-            }
-            if let Some(after) = req.after {
-                query = query.filter(departments::id.gt(after));
-            }
-            let rows = query
-                .order(departments::id.asc())
-                .limit(req.fetch())
-                .load(conn)
-                .api()?;
+            let rows = store::list_scoped!(
+                conn,
+                reach,
+                from = (
+                    departments::table.select(Department::as_select()),
+                    departments::office_id,
+                    departments::id
+                ),
+                Department,
+                req,
+                asc,
+                |query| {
+                    if let Some(office) = q.office_id {
+                        query = query.filter(departments::office_id.eq(office));
+                    }
+                    if let Some(kind) = q.kind {
+                        query = query.filter(departments::kind.eq(kind.as_str()));
+                    }
+                    query
+                }
+            )?;
             Ok(req.page(rows, |r| r.id, |r| r))
         })
         .await?;
@@ -301,14 +279,18 @@ async fn get_department(
     let id = id.into_inner();
     let dept = db
         .run(move |conn| {
-            let mut query = departments::table
-                .filter(departments::id.eq(id))
-                .select(Department::as_select())
-                .into_boxed::<store::MultiBackend>();
-            if let Some(ids) = reach.office_ids() {
-                query = query.filter(departments::office_id.eq_any(ids));
-            }
-            query.first(conn).found("department")
+            store::load_scoped!(
+                conn,
+                reach = reach,
+                from = (
+                    departments::table.select(Department::as_select()),
+                    departments::office_id,
+                    departments::id
+                ),
+                Department,
+                id,
+                "department"
+            )
         })
         .await?;
     Ok(HttpResponse::Ok()

@@ -28,10 +28,14 @@ pub use tokens::TokenSettings;
 #[derive(Debug, Clone)]
 pub struct OrgSettings {
     pub tokens: TokenSettings,
-    /// Failed logins for one username within `lockout_window` before 429.
+    /// Failed logins for one username from one client address within
+    /// `lockout_window` before that address gets 429 for that username.
     pub max_failures_per_user: i64,
-    /// Failed logins from one address within `lockout_window` before 429.
-    pub max_failures_per_ip: i64,
+    /// Failed logins from one address (any usernames), or for one username (any
+    /// addresses), within `lockout_window` before each attempt is slowed by
+    /// `throttle_pause` — never refused, so a correct password still works.
+    pub max_failures_before_pause: i64,
+    pub throttle_pause: Duration,
     pub lockout_window: Duration,
 }
 
@@ -40,7 +44,8 @@ impl OrgSettings {
         OrgSettings {
             tokens,
             max_failures_per_user: 5,
-            max_failures_per_ip: 20,
+            max_failures_before_pause: 20,
+            throttle_pause: Duration::from_secs(1),
             lockout_window: Duration::from_secs(15 * 60),
         }
     }

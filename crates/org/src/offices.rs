@@ -199,34 +199,35 @@ async fn list_offices(
     let req = page(q.limit, q.cursor.as_deref())?;
     let result = db
         .run(move |conn| {
-            let mut query = offices::table
-                .select(Office::as_select())
-                .into_boxed::<store::MultiBackend>();
-            if let Some(ids) = reach.office_ids() {
-                query = query.filter(offices::id.eq_any(ids));
-            }
-            if let Some(status) = q.status {
-                query = query.filter(offices::status.eq(status_str(status)));
-            }
-            if let Some(region) = q.region_id {
-                query = query.filter(offices::region_id.eq(region));
-            }
-            if let Some(text) = &q.q {
-                let pattern = format!("%{}%", text.to_lowercase());
-                query = query.filter(
-                    lower(offices::code)
-                        .like(pattern.clone())
-                        .or(lower(offices::name).like(pattern)),
-                );
-            }
-            if let Some(after) = req.after {
-                query = query.filter(offices::id.gt(after));
-            }
-            let rows = query
-                .order(offices::id.asc())
-                .limit(req.fetch())
-                .load(conn)
-                .api()?;
+            let rows = store::list_scoped!(
+                conn,
+                reach,
+                from = (
+                    offices::table.select(Office::as_select()),
+                    offices::id,
+                    offices::id
+                ),
+                Office,
+                req,
+                asc,
+                |query| {
+                    if let Some(status) = q.status {
+                        query = query.filter(offices::status.eq(status_str(status)));
+                    }
+                    if let Some(region) = q.region_id {
+                        query = query.filter(offices::region_id.eq(region));
+                    }
+                    if let Some(text) = &q.q {
+                        let pattern = format!("%{}%", text.to_lowercase());
+                        query = query.filter(
+                            lower(offices::code)
+                                .like(pattern.clone())
+                                .or(lower(offices::name).like(pattern)),
+                        );
+                    }
+                    query
+                }
+            )?;
             Ok(req.page(rows, |r| r.id, |r| r))
         })
         .await?;
@@ -518,7 +519,8 @@ async fn change_office(
                 check_region(conn, region)?;
             }
             if let Some(Some(director)) = body.director_user_id {
-                check_user(conn, "director_user_id", director)?;
+                // The recorded director works in the office.
+                crate::scope::user_of_office(conn, "director_user_id", director, before.id)?;
             }
             let director = body.director_user_id.unwrap_or(before.director_user_id);
             let after: Office = diesel::update(

@@ -34,31 +34,46 @@ pub fn office_for_create(
 }
 
 /// A user named in a request body: must be active and work in `office_id`.
+/// A user of another office, an inactive one and one that does not exist get the
+/// same answer (`store::scoped::no_such`), so nobody learns who exists elsewhere.
 pub fn user_of_office(
     conn: &mut AnyConnection,
     field: &str,
     user_id: i64,
     office_id: i64,
 ) -> Result<(), ApiError> {
-    let row: Option<(bool, Option<i64>)> = users::table
-        .find(user_id)
-        .select((users::active, users::office_id))
+    let found: Option<i64> = users::table
+        .filter(users::id.eq(user_id))
+        .filter(users::office_id.eq(office_id))
+        .filter(users::active.eq(true))
+        .select(users::id)
         .first(conn)
         .optional()
         .api()?;
-    match row {
-        Some((true, Some(o))) if o == office_id => Ok(()),
-        Some((true, _)) => Err(ApiError::invalid_field(
-            field,
-            "office",
-            "must work in the record's office",
-        )),
-        _ => Err(ApiError::invalid_field(
-            field,
-            "not_found",
-            "no such active user",
-        )),
-    }
+    found
+        .map(drop)
+        .ok_or_else(|| store::scoped::no_such(field, "active user"))
+}
+
+/// A department named in a request body: must be an active department of
+/// `office_id`; otherwise the same answer as for one that does not exist.
+pub fn department_of_office(
+    conn: &mut AnyConnection,
+    field: &str,
+    department_id: i64,
+    office_id: i64,
+) -> Result<(), ApiError> {
+    let found: Option<i64> = departments::table
+        .filter(departments::id.eq(department_id))
+        .filter(departments::office_id.eq(office_id))
+        .filter(departments::status.eq("active"))
+        .select(departments::id)
+        .first(conn)
+        .optional()
+        .api()?;
+    found
+        .map(drop)
+        .ok_or_else(|| store::scoped::no_such(field, "active department"))
 }
 
 /// The department a user works in at `office_id`, for the department-manager

@@ -192,34 +192,35 @@ async fn list_users(
     let req = page(q.limit, q.cursor.as_deref())?;
     let result = db
         .run(move |conn| {
-            let mut query = users::table
-                .select(USER_COLUMNS)
-                .into_boxed::<store::MultiBackend>();
-            if let Some(ids) = reach.office_ids() {
-                query = query.filter(users::office_id.eq_any(ids));
-            }
-            if let Some(office) = q.office_id {
-                query = query.filter(users::office_id.eq(office));
-            }
-            if let Some(active) = q.active {
-                query = query.filter(users::active.eq(active));
-            }
-            if let Some(text) = &q.q {
-                let pattern = format!("%{}%", text.to_lowercase());
-                query = query.filter(
-                    lower(users::username)
-                        .like(pattern.clone())
-                        .or(lower(users::display_name).like(pattern)),
-                );
-            }
-            if let Some(after) = req.after {
-                query = query.filter(users::id.gt(after));
-            }
-            let rows: Vec<User> = query
-                .order(users::id.asc())
-                .limit(req.fetch())
-                .load(conn)
-                .api()?;
+            let rows: Vec<User> = store::list_scoped!(
+                conn,
+                reach,
+                from = (
+                    users::table.select(USER_COLUMNS),
+                    users::office_id,
+                    users::id
+                ),
+                User,
+                req,
+                asc,
+                |query| {
+                    if let Some(office) = q.office_id {
+                        query = query.filter(users::office_id.eq(office));
+                    }
+                    if let Some(active) = q.active {
+                        query = query.filter(users::active.eq(active));
+                    }
+                    if let Some(text) = &q.q {
+                        let pattern = format!("%{}%", text.to_lowercase());
+                        query = query.filter(
+                            lower(users::username)
+                                .like(pattern.clone())
+                                .or(lower(users::display_name).like(pattern)),
+                        );
+                    }
+                    query
+                }
+            )?;
             Ok(req.page(rows, |r| r.id, |r| r))
         })
         .await?;
@@ -366,14 +367,18 @@ async fn get_user(
     let id = id.into_inner();
     let user = db
         .run(move |conn| {
-            let mut query = users::table
-                .filter(users::id.eq(id))
-                .select(USER_COLUMNS)
-                .into_boxed::<store::MultiBackend>();
-            if let Some(ids) = reach.office_ids() {
-                query = query.filter(users::office_id.eq_any(ids));
-            }
-            query.first::<User>(conn).found("user")
+            store::load_scoped!(
+                conn,
+                reach = reach,
+                from = (
+                    users::table.select(USER_COLUMNS),
+                    users::office_id,
+                    users::id
+                ),
+                User,
+                id,
+                "user"
+            )
         })
         .await?;
     Ok(HttpResponse::Ok()
@@ -583,32 +588,33 @@ async fn list_role_assignments(
     let req = page(q.limit, q.cursor.as_deref())?;
     let result = db
         .run(move |conn| {
-            let mut query = ra::table
-                .select(RoleAssignment::as_select())
-                .into_boxed::<store::MultiBackend>();
-            if let Some(ids) = reach.office_ids() {
-                query = query.filter(ra::office_id.eq_any(ids));
-            }
-            if let Some(v) = q.user_id {
-                query = query.filter(ra::user_id.eq(v));
-            }
-            if let Some(v) = q.office_id {
-                query = query.filter(ra::office_id.eq(v));
-            }
-            if let Some(v) = &q.role {
-                query = query.filter(ra::role.eq(v.clone()));
-            }
-            if !q.include_ended.unwrap_or(false) {
-                query = query.filter(ra::ended_at.is_null());
-            }
-            if let Some(after) = req.after {
-                query = query.filter(ra::id.gt(after));
-            }
-            let rows = query
-                .order(ra::id.asc())
-                .limit(req.fetch())
-                .load(conn)
-                .api()?;
+            let rows = store::list_scoped!(
+                conn,
+                reach,
+                from = (
+                    ra::table.select(RoleAssignment::as_select()),
+                    ra::office_id,
+                    ra::id
+                ),
+                RoleAssignment,
+                req,
+                asc,
+                |query| {
+                    if let Some(v) = q.user_id {
+                        query = query.filter(ra::user_id.eq(v));
+                    }
+                    if let Some(v) = q.office_id {
+                        query = query.filter(ra::office_id.eq(v));
+                    }
+                    if let Some(v) = &q.role {
+                        query = query.filter(ra::role.eq(v.clone()));
+                    }
+                    if !q.include_ended.unwrap_or(false) {
+                        query = query.filter(ra::ended_at.is_null());
+                    }
+                    query
+                }
+            )?;
             Ok(req.page(rows, |r| r.id, |r| r))
         })
         .await?;

@@ -21,7 +21,7 @@ use org::roles::TRIP_READ;
 use serde::{Deserialize, Serialize};
 use store::audit::{self, Change};
 use store::schema::{business_trips as bt, users};
-use store::{AnyConnection, Db, DbResultExt, MultiBackend};
+use store::{AnyConnection, Db, DbResultExt};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
@@ -367,34 +367,27 @@ async fn list_trips(
     let req = PageRequest::<i64>::parse(q.limit, q.cursor.as_deref())?;
     let page = db
         .run(move |conn| {
-            let mut query = bt::table
-                .select(BusinessTrip::as_select())
-                .into_boxed::<MultiBackend>();
-            query = match p.reach(TRIP_READ).office_ids() {
-                None => query,
-                Some(ids) => query.filter(
-                    bt::traveller_user_id
-                        .eq(p.user_id)
-                        .or(bt::office_id.eq_any(ids)),
-                ),
-            };
-            if let Some(v) = q.status {
-                query = query.filter(bt::status.eq(v.as_str()));
-            }
-            if let Some(v) = q.traveller_user_id {
-                query = query.filter(bt::traveller_user_id.eq(v));
-            }
-            if let Some(v) = q.office_id {
-                query = query.filter(bt::office_id.eq(v));
-            }
-            if let Some(after) = req.after {
-                query = query.filter(bt::id.gt(after));
-            }
-            let rows: Vec<BusinessTrip> = query
-                .order(bt::id.asc())
-                .limit(req.fetch())
-                .load(conn)
-                .api()?;
+            let rows = store::list_scoped!(
+                conn,
+                p.reach(TRIP_READ),
+                bt,
+                BusinessTrip,
+                req,
+                asc,
+                owner = (bt::traveller_user_id, p.user_id),
+                |query| {
+                    if let Some(v) = q.status {
+                        query = query.filter(bt::status.eq(v.as_str()));
+                    }
+                    if let Some(v) = q.traveller_user_id {
+                        query = query.filter(bt::traveller_user_id.eq(v));
+                    }
+                    if let Some(v) = q.office_id {
+                        query = query.filter(bt::office_id.eq(v));
+                    }
+                    query
+                }
+            )?;
             Ok(req.page(rows, |r| r.id, |r| r))
         })
         .await?;

@@ -49,15 +49,7 @@ fn is_pg(conn: &AnyConnection) -> bool {
 /// `AND <column> IN (...)` for the caller's reach and the office asked for. The
 /// ids are integers from the server's own principal, never from text.
 pub fn scope(column: &str, reach: &Reach, office: Option<i64>) -> String {
-    let mut sql = String::new();
-    if let Some(ids) = reach.office_ids() {
-        if ids.is_empty() {
-            sql.push_str(" AND 1 = 0");
-        } else {
-            let list: Vec<String> = ids.iter().map(i64::to_string).collect();
-            sql.push_str(&format!(" AND {column} IN ({})", list.join(", ")));
-        }
-    }
+    let mut sql = store::scoped::sql_in_reach(column, reach);
     if let Some(o) = office {
         sql.push_str(&format!(" AND {column} = {o}"));
     }

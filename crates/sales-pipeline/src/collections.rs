@@ -232,35 +232,24 @@ async fn list_payments(
     let req = PageRequest::<i64>::parse(f.limit, f.cursor.as_deref())?;
     let page = db
         .run(move |conn| {
-            let mut query = pr::table
-                .select(Payment::as_select())
-                .into_boxed::<MultiBackend>();
-            if let Some(ids) = reach.office_ids() {
-                query = query.filter(pr::office_id.eq_any(ids));
-            }
-            if let Some(v) = f.office_id {
-                query = query.filter(pr::office_id.eq(v));
-            }
-            if let Some(v) = f.contract_id {
-                query = query.filter(pr::contract_id.eq(v));
-            }
-            if let Some(v) = f.customer_id {
-                query = query.filter(pr::customer_id.eq(v));
-            }
-            if let Some(v) = f.from {
-                query = query.filter(pr::received_on.ge(v));
-            }
-            if let Some(v) = f.to {
-                query = query.filter(pr::received_on.le(v));
-            }
-            if let Some(after) = req.after {
-                query = query.filter(pr::id.gt(after));
-            }
-            let rows: Vec<Payment> = query
-                .order(pr::id.asc())
-                .limit(req.fetch())
-                .load(conn)
-                .api()?;
+            let rows = store::list_scoped!(conn, reach, pr, Payment, req, asc, |q| {
+                if let Some(v) = f.office_id {
+                    q = q.filter(pr::office_id.eq(v));
+                }
+                if let Some(v) = f.contract_id {
+                    q = q.filter(pr::contract_id.eq(v));
+                }
+                if let Some(v) = f.customer_id {
+                    q = q.filter(pr::customer_id.eq(v));
+                }
+                if let Some(v) = f.from {
+                    q = q.filter(pr::received_on.ge(v));
+                }
+                if let Some(v) = f.to {
+                    q = q.filter(pr::received_on.le(v));
+                }
+                q
+            })?;
             Ok(req.page(rows, |r| r.id, |r| r))
         })
         .await?;
@@ -324,7 +313,7 @@ async fn list_receivables(
     let as_of = f.as_of.unwrap_or_else(|| kernel::time::now().date_naive());
     let page = db
         .run(move |conn| {
-            let mut query = ci::table
+            let open = ci::table
                 .inner_join(ct::table.on(ct::id.eq(ci::contract_id)))
                 .inner_join(c::table.on(c::id.eq(ct::customer_id)))
                 .filter(ci::paid.lt(ci::amount))
@@ -340,31 +329,30 @@ async fn list_receivables(
                     ci::due_on,
                     ci::amount,
                     ci::paid,
-                ))
-                .into_boxed::<MultiBackend>();
-            if let Some(ids) = reach.office_ids() {
-                query = query.filter(ci::office_id.eq_any(ids));
-            }
-            if let Some(v) = f.office_id {
-                query = query.filter(ci::office_id.eq(v));
-            }
-            if let Some(v) = f.customer_id {
-                query = query.filter(ct::customer_id.eq(v));
-            }
-            if let Some(v) = f.contract_id {
-                query = query.filter(ci::contract_id.eq(v));
-            }
-            if f.overdue.unwrap_or(false) {
-                query = query.filter(ci::due_on.lt(as_of));
-            }
-            if let Some(after) = req.after {
-                query = query.filter(ci::id.gt(after));
-            }
-            let rows: Vec<ReceivableRow> = query
-                .order(ci::id.asc())
-                .limit(req.fetch())
-                .load(conn)
-                .api()?;
+                ));
+            let rows = store::list_scoped!(
+                conn,
+                reach,
+                from = (open, ci::office_id, ci::id),
+                ReceivableRow,
+                req,
+                asc,
+                |q| {
+                    if let Some(v) = f.office_id {
+                        q = q.filter(ci::office_id.eq(v));
+                    }
+                    if let Some(v) = f.customer_id {
+                        q = q.filter(ct::customer_id.eq(v));
+                    }
+                    if let Some(v) = f.contract_id {
+                        q = q.filter(ci::contract_id.eq(v));
+                    }
+                    if f.overdue.unwrap_or(false) {
+                        q = q.filter(ci::due_on.lt(as_of));
+                    }
+                    q
+                }
+            )?;
             Ok(req.page(
                 rows,
                 |r| r.0,
@@ -582,6 +570,7 @@ async fn list_dunning(
             let (inst, _) = load_instalment(conn, &p, SALES_READ, id)?;
             let mut query = dn::table
                 .filter(dn::instalment_id.eq(inst.id))
+                .filter(dn::office_id.eq(inst.office_id))
                 .select(DunningAction::as_select())
                 .into_boxed::<MultiBackend>();
             if let Some(after) = req.after {

@@ -71,7 +71,7 @@ pub fn customer_of_office(
 /// One priced line as a client sends it.
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct LineInput {
+pub struct PricedLineInput {
     /// Product or service.
     #[validate(length(min = 1, max = 200))]
     #[schema(min_length = 1, max_length = 200, example = "LED 工礦燈 150W")]
@@ -126,7 +126,7 @@ pub struct Totals {
 
 /// `quantity × unit_price` before and after the discount, in i128 so no
 /// realistic line overflows; rounded half up.
-pub fn price(line: &LineInput) -> Result<(i64, i64), ApiError> {
+pub fn price(line: &PricedLineInput) -> Result<(i64, i64), ApiError> {
     let gross = i128::from(line.quantity) * i128::from(line.unit_price);
     let bp = i128::from(line.discount_bp.unwrap_or(0));
     let net = (gross * (10_000 - bp) + 5_000) / 10_000;
@@ -145,7 +145,7 @@ pub fn price(line: &LineInput) -> Result<(i64, i64), ApiError> {
     }
 }
 
-pub fn totals(lines: &[LineInput]) -> Result<Totals, ApiError> {
+pub fn totals(lines: &[PricedLineInput]) -> Result<Totals, ApiError> {
     let mut t = Totals::default();
     for line in lines {
         let (gross, net) = price(line)?;
@@ -157,7 +157,7 @@ pub fn totals(lines: &[LineInput]) -> Result<Totals, ApiError> {
 }
 
 /// Every line must be unique by product within a document.
-pub fn check_lines(lines: &[LineInput]) -> Result<(), ApiError> {
+pub fn check_lines(lines: &[PricedLineInput]) -> Result<(), ApiError> {
     let mut errors = Vec::new();
     if lines.is_empty() {
         errors.push(FieldError::new("lines", "length", "at least one line"));
@@ -183,7 +183,7 @@ pub fn insert_lines(
     doc_type: &str,
     doc_id: i64,
     office_id: i64,
-    lines: &[LineInput],
+    lines: &[PricedLineInput],
 ) -> Result<Vec<Line>, ApiError> {
     let mut out = Vec::with_capacity(lines.len());
     for (i, line) in lines.iter().enumerate() {
@@ -243,10 +243,10 @@ pub fn lines_of_many(
 }
 
 /// Copies stored lines back to inputs (a quotation becoming a contract).
-pub fn as_inputs(lines: &[Line]) -> Vec<LineInput> {
+pub fn as_inputs(lines: &[Line]) -> Vec<PricedLineInput> {
     lines
         .iter()
-        .map(|l| LineInput {
+        .map(|l| PricedLineInput {
             product: l.product.clone(),
             description: l.description.clone(),
             quantity: l.quantity,
@@ -280,8 +280,8 @@ pub struct ReasonInput {
 mod tests {
     use super::*;
 
-    fn line(q: i64, price: i64, bp: i32) -> LineInput {
-        LineInput {
+    fn line(q: i64, price: i64, bp: i32) -> PricedLineInput {
+        PricedLineInput {
             product: format!("p{q}-{price}-{bp}"),
             description: None,
             quantity: q,

@@ -26,7 +26,7 @@ use workflow::policy::{Approver, Condition, PolicyDef, StepDef, role};
 use workflow::{ApprovalDocument, DocumentInfo, Registry};
 
 use crate::common::{
-    Line, LineInput, PageQuery, ReasonInput, check_lines, customer_of_office, insert_lines,
+    Line, PageQuery, PricedLineInput, ReasonInput, check_lines, customer_of_office, insert_lines,
     lines_of, lines_of_many, load_scoped, now_db, office_for_create, totals,
 };
 
@@ -259,7 +259,7 @@ pub struct NewContract {
     pub title: String,
     pub terms: String,
     pub currency: String,
-    pub lines: Vec<LineInput>,
+    pub lines: Vec<PricedLineInput>,
     pub instalments: Vec<InstalmentInput>,
 }
 
@@ -348,7 +348,7 @@ pub struct CreateContract {
     pub currency: Option<Currency>,
     #[validate(length(min = 1, max = 200), nested)]
     #[schema(min_items = 1, max_items = 200)]
-    pub lines: Vec<LineInput>,
+    pub lines: Vec<PricedLineInput>,
     /// Must add up to the total of the lines.
     #[validate(length(min = 1, max = 60), nested)]
     #[schema(min_items = 1, max_items = 60)]
@@ -461,29 +461,18 @@ async fn list_contracts(
     let req = PageRequest::<i64>::parse(f.limit, f.cursor.as_deref())?;
     let page = db
         .run(move |conn| {
-            let mut query = ct::table
-                .select(Contract::as_select())
-                .into_boxed::<MultiBackend>();
-            if let Some(ids) = reach.office_ids() {
-                query = query.filter(ct::office_id.eq_any(ids));
-            }
-            if let Some(v) = f.office_id {
-                query = query.filter(ct::office_id.eq(v));
-            }
-            if let Some(v) = f.customer_id {
-                query = query.filter(ct::customer_id.eq(v));
-            }
-            if let Some(v) = f.status {
-                query = query.filter(ct::status.eq(v.as_str()));
-            }
-            if let Some(after) = req.after {
-                query = query.filter(ct::id.gt(after));
-            }
-            let rows: Vec<Contract> = query
-                .order(ct::id.asc())
-                .limit(req.fetch())
-                .load(conn)
-                .api()?;
+            let rows = store::list_scoped!(conn, reach, ct, Contract, req, asc, |q| {
+                if let Some(v) = f.office_id {
+                    q = q.filter(ct::office_id.eq(v));
+                }
+                if let Some(v) = f.customer_id {
+                    q = q.filter(ct::customer_id.eq(v));
+                }
+                if let Some(v) = f.status {
+                    q = q.filter(ct::status.eq(v.as_str()));
+                }
+                q
+            })?;
             let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
             let mut lines = lines_of_many(conn, LINES, &ids)?;
             let schedule: Vec<Instalment> = ci::table
@@ -545,7 +534,7 @@ pub struct UpdateContract {
     /// Replaces every line.
     #[validate(length(min = 1, max = 200), nested)]
     #[schema(min_items = 1, max_items = 200)]
-    pub lines: Option<Vec<LineInput>>,
+    pub lines: Option<Vec<PricedLineInput>>,
     /// Replaces the schedule; must add up to the (new) total.
     #[validate(length(min = 1, max = 60), nested)]
     #[schema(min_items = 1, max_items = 60)]
@@ -1104,7 +1093,7 @@ pub struct CreateAmendment {
     /// changes, so the lines always add up to the contract's total.
     #[validate(length(min = 1, max = 200), nested)]
     #[schema(min_items = 1, max_items = 200)]
-    pub lines: Option<Vec<LineInput>>,
+    pub lines: Option<Vec<PricedLineInput>>,
     #[validate(length(min = 1, max = 20000))]
     #[schema(min_length = 1, max_length = 20000)]
     pub new_terms: Option<String>,
@@ -1286,6 +1275,7 @@ async fn list_amendments(
             let (contract, _) = load_scoped!(conn, p, SALES_READ, ct, Contract, id, "contract");
             let mut query = am::table
                 .filter(am::contract_id.eq(contract.id))
+                .filter(am::office_id.eq(contract.office_id))
                 .select(Amendment::as_select())
                 .into_boxed::<MultiBackend>();
             if let Some(after) = req.after {
@@ -1507,7 +1497,7 @@ impl ApprovalDocument for AmendmentDocument {
         .execute(conn)
         .api()?;
         if let Some(lines) = &a.new_lines {
-            let lines: Vec<LineInput> =
+            let lines: Vec<PricedLineInput> =
                 serde_json::from_str(lines).map_err(|e| ApiError::internal(e.to_string()))?;
             diesel::delete(
                 store::schema::sales_lines::table.filter(

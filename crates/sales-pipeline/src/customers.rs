@@ -20,7 +20,7 @@ use kernel::{
 use org::roles::{CUSTOMER_MANAGE, CUSTOMER_READ};
 use serde::{Deserialize, Serialize};
 use store::audit::{self, Change};
-use store::schema::{customer_contacts as cc, customer_interactions as ci, customers as c, users};
+use store::schema::{customer_contacts as cc, customer_interactions as ci, customers as c};
 use store::{AnyConnection, Db, DbResultExt, MultiBackend};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -258,29 +258,7 @@ fn check_rules(conn: &mut AnyConnection, cust: &Customer) -> Result<(), ApiError
         }
     }
     if let Some(owner) = cust.owner_user_id {
-        let row: Option<(bool, Option<i64>)> = users::table
-            .find(owner)
-            .select((users::active, users::office_id))
-            .first(conn)
-            .optional()
-            .api()?;
-        match row {
-            Some((true, Some(office))) if office == cust.office_id => {}
-            Some((true, _)) => {
-                return Err(ApiError::invalid_field(
-                    "owner_user_id",
-                    "office",
-                    "must work in the customer's office",
-                ));
-            }
-            _ => {
-                return Err(ApiError::invalid_field(
-                    "owner_user_id",
-                    "not_found",
-                    "no such active user",
-                ));
-            }
-        }
+        org::scope::user_of_office(conn, "owner_user_id", owner, cust.office_id)?;
     }
     Ok(())
 }
@@ -343,48 +321,37 @@ async fn list_customers(
     let req = PageRequest::<i64>::parse(q.limit, q.cursor.as_deref())?;
     let page = db
         .run(move |conn| {
-            let mut query = c::table
-                .select(Customer::as_select())
-                .into_boxed::<MultiBackend>();
-            if let Some(ids) = reach.office_ids() {
-                query = query.filter(c::office_id.eq_any(ids));
-            }
-            if let Some(v) = q.office_id {
-                query = query.filter(c::office_id.eq(v));
-            }
-            if let Some(v) = q.classification {
-                query = query.filter(c::classification.eq(v.as_str()));
-            }
-            if let Some(v) = q.owner_user_id {
-                query = query.filter(c::owner_user_id.eq(v));
-            }
-            if !q.include_merged.unwrap_or(false) {
-                query = query.filter(c::status.eq("active"));
-            }
-            if let Some(text) = &q.q {
-                let pattern = format!("%{}%", text.to_lowercase());
-                let by_contact = cc::table
-                    .filter(
-                        lower(cc::name)
+            let rows = store::list_scoped!(conn, reach, c, Customer, req, asc, |query| {
+                if let Some(v) = q.office_id {
+                    query = query.filter(c::office_id.eq(v));
+                }
+                if let Some(v) = q.classification {
+                    query = query.filter(c::classification.eq(v.as_str()));
+                }
+                if let Some(v) = q.owner_user_id {
+                    query = query.filter(c::owner_user_id.eq(v));
+                }
+                if !q.include_merged.unwrap_or(false) {
+                    query = query.filter(c::status.eq("active"));
+                }
+                if let Some(text) = &q.q {
+                    let pattern = format!("%{}%", text.to_lowercase());
+                    let by_contact = cc::table
+                        .filter(
+                            lower(cc::name)
+                                .like(pattern.clone())
+                                .or(cc::phone.like(pattern.clone())),
+                        )
+                        .select(cc::customer_id);
+                    query = query.filter(
+                        lower(c::name)
                             .like(pattern.clone())
-                            .or(cc::phone.like(pattern.clone())),
-                    )
-                    .select(cc::customer_id);
-                query = query.filter(
-                    lower(c::name)
-                        .like(pattern.clone())
-                        .or(lower(c::uscc.assume_not_null()).like(pattern))
-                        .or(c::id.eq_any(by_contact)),
-                );
-            }
-            if let Some(after) = req.after {
-                query = query.filter(c::id.gt(after));
-            }
-            let rows: Vec<Customer> = query
-                .order(c::id.asc())
-                .limit(req.fetch())
-                .load(conn)
-                .api()?;
+                            .or(lower(c::uscc.assume_not_null()).like(pattern))
+                            .or(c::id.eq_any(by_contact)),
+                    );
+                }
+                query
+            })?;
             Ok(req.page(rows, |r| r.id, |r| r))
         })
         .await?;
@@ -483,17 +450,9 @@ fn load(
     perm: &'static str,
     id: i64,
 ) -> Result<(Customer, kernel::Authority), ApiError> {
-    p.require(perm)?;
-    let mut query = c::table
-        .filter(c::id.eq(id))
-        .select(Customer::as_select())
-        .into_boxed::<MultiBackend>();
-    if let Some(ids) = p.reach(perm).office_ids() {
-        query = query.filter(c::office_id.eq_any(ids));
-    }
-    let customer: Customer = query.first(conn).found("customer")?;
-    let authority = p.authorize(perm, Some(customer.office_id))?;
-    Ok((customer, authority))
+    Ok(store::load_scoped!(
+        conn, p, perm, c, Customer, id, "customer"
+    ))
 }
 
 /// Get a customer file.
@@ -668,16 +627,19 @@ async fn merge_customer(
                     "a customer cannot be merged into itself",
                 ));
             }
-            let (target, _) = load(conn, &p, CUSTOMER_MANAGE, into)?;
+            // The customer kept is one of the duplicate's office; any other
+            // answers as one that does not exist.
+            let target = store::reference!(
+                conn,
+                c,
+                Customer,
+                into,
+                dup.office_id,
+                "into_customer_id",
+                "customer"
+            )?;
             if dup.status != "active" || target.status != "active" {
                 return Err(ApiError::invalid_transition("merge", "merged", &[]));
-            }
-            if dup.office_id != target.office_id {
-                return Err(ApiError::invalid_field(
-                    "into_customer_id",
-                    "office",
-                    "must be a customer of the same office",
-                ));
             }
             if dup.version != if_match.0 {
                 return Err(version_conflict(dup.version));

@@ -15,7 +15,7 @@ use workflow::engine::{Decide, decide, load_instance};
 use crate::collections::{
     self, DunningChannel, EscalateTo, LogDunning, PaymentMethod, RecordPayment,
 };
-use crate::common::LineInput;
+use crate::common::PricedLineInput;
 use crate::contracts::{self, InstalmentInput, NewContract};
 use crate::leads::{self, CreateOpportunity, MoveStage, OPEN_STAGES, Stage};
 use crate::orders::{self, CreateOrder, MoveOrder, OrderStatus};
@@ -50,8 +50,8 @@ fn approve(
     .map(drop)
 }
 
-fn line(product: &str, quantity: i64, unit_price: i64, discount_bp: i32) -> LineInput {
-    LineInput {
+fn line(product: &str, quantity: i64, unit_price: i64, discount_bp: i32) -> PricedLineInput {
+    PricedLineInput {
         product: product.to_owned(),
         description: None,
         quantity,
@@ -80,7 +80,7 @@ fn signed_contract(
     o: &Office<'_>,
     customer: i64,
     title: &str,
-    lines: Vec<LineInput>,
+    lines: Vec<PricedLineInput>,
     schedule: Vec<(i64, i64)>,
 ) -> Result<contracts::ContractView, ApiError> {
     let actor = o.rep.actor(kernel::Authority::default());

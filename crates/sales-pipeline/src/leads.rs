@@ -168,32 +168,21 @@ async fn list_leads(
     let req = PageRequest::<i64>::parse(q.limit, q.cursor.as_deref())?;
     let page = db
         .run(move |conn| {
-            let mut query = l::table
-                .select(Lead::as_select())
-                .into_boxed::<MultiBackend>();
-            if let Some(ids) = reach.office_ids() {
-                query = query.filter(l::office_id.eq_any(ids));
-            }
-            if let Some(v) = q.office_id {
-                query = query.filter(l::office_id.eq(v));
-            }
-            if let Some(v) = q.status {
-                query = query.filter(l::status.eq(v.as_str()));
-            }
-            if let Some(v) = q.campaign_id {
-                query = query.filter(l::campaign_id.eq(v));
-            }
-            if let Some(v) = q.owner_user_id {
-                query = query.filter(l::owner_user_id.eq(v));
-            }
-            if let Some(after) = req.after {
-                query = query.filter(l::id.gt(after));
-            }
-            let rows: Vec<Lead> = query
-                .order(l::id.asc())
-                .limit(req.fetch())
-                .load(conn)
-                .api()?;
+            let rows = store::list_scoped!(conn, reach, l, Lead, req, asc, |query| {
+                if let Some(v) = q.office_id {
+                    query = query.filter(l::office_id.eq(v));
+                }
+                if let Some(v) = q.status {
+                    query = query.filter(l::status.eq(v.as_str()));
+                }
+                if let Some(v) = q.campaign_id {
+                    query = query.filter(l::campaign_id.eq(v));
+                }
+                if let Some(v) = q.owner_user_id {
+                    query = query.filter(l::owner_user_id.eq(v));
+                }
+                query
+            })?;
             Ok(req.page(rows, |r| r.id, |r| r))
         })
         .await?;
@@ -724,32 +713,21 @@ async fn list_opportunities(
     let req = PageRequest::<i64>::parse(q.limit, q.cursor.as_deref())?;
     let page = db
         .run(move |conn| {
-            let mut query = o::table
-                .select(Opportunity::as_select())
-                .into_boxed::<MultiBackend>();
-            if let Some(ids) = reach.office_ids() {
-                query = query.filter(o::office_id.eq_any(ids));
-            }
-            if let Some(v) = q.office_id {
-                query = query.filter(o::office_id.eq(v));
-            }
-            if let Some(v) = q.stage {
-                query = query.filter(o::stage.eq(v.as_str()));
-            }
-            if let Some(v) = q.customer_id {
-                query = query.filter(o::customer_id.eq(v));
-            }
-            if let Some(v) = q.owner_user_id {
-                query = query.filter(o::owner_user_id.eq(v));
-            }
-            if let Some(after) = req.after {
-                query = query.filter(o::id.gt(after));
-            }
-            let rows: Vec<Opportunity> = query
-                .order(o::id.asc())
-                .limit(req.fetch())
-                .load(conn)
-                .api()?;
+            let rows = store::list_scoped!(conn, reach, o, Opportunity, req, asc, |query| {
+                if let Some(v) = q.office_id {
+                    query = query.filter(o::office_id.eq(v));
+                }
+                if let Some(v) = q.stage {
+                    query = query.filter(o::stage.eq(v.as_str()));
+                }
+                if let Some(v) = q.customer_id {
+                    query = query.filter(o::customer_id.eq(v));
+                }
+                if let Some(v) = q.owner_user_id {
+                    query = query.filter(o::owner_user_id.eq(v));
+                }
+                query
+            })?;
             Ok(req.page(rows, |r| r.id, |r| r))
         })
         .await?;
@@ -1075,6 +1053,7 @@ async fn stage_history(
             let (opp, _) = load_scoped!(conn, p, SALES_READ, o, Opportunity, id, "opportunity");
             let mut query = h::table
                 .filter(h::opportunity_id.eq(opp.id))
+                .filter(h::office_id.eq(opp.office_id))
                 .select(StageChange::as_select())
                 .into_boxed::<MultiBackend>();
             if let Some(after) = req.after {

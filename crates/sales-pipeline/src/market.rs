@@ -20,7 +20,7 @@ use store::audit::{self, Change};
 use store::schema::{
     campaigns as cp, competitors as co, expansion_plans as ep, leads, market_research as mr,
 };
-use store::{AnyConnection, Db, DbResultExt, MultiBackend};
+use store::{AnyConnection, Db, DbResultExt};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::{Validate, ValidationError};
@@ -244,23 +244,12 @@ async fn list_market_research(
     let req = PageRequest::<i64>::parse(q.limit, q.cursor.as_deref())?;
     let page = db
         .run(move |conn| {
-            let mut query = mr::table
-                .select(MarketResearch::as_select())
-                .into_boxed::<MultiBackend>();
-            if let Some(ids) = reach.office_ids() {
-                query = query.filter(mr::office_id.eq_any(ids));
-            }
-            if let Some(v) = q.office_id {
-                query = query.filter(mr::office_id.eq(v));
-            }
-            if let Some(after) = req.after {
-                query = query.filter(mr::id.gt(after));
-            }
-            let rows: Vec<MarketResearch> = query
-                .order(mr::id.asc())
-                .limit(req.fetch())
-                .load(conn)
-                .api()?;
+            let rows = store::list_scoped!(conn, reach, mr, MarketResearch, req, asc, |query| {
+                if let Some(v) = q.office_id {
+                    query = query.filter(mr::office_id.eq(v));
+                }
+                query
+            })?;
             Ok(req.page(rows, |r| r.id, |r| r))
         })
         .await?;
@@ -616,23 +605,12 @@ async fn list_competitors(
     let req = PageRequest::<i64>::parse(q.limit, q.cursor.as_deref())?;
     let page = db
         .run(move |conn| {
-            let mut query = co::table
-                .select(Competitor::as_select())
-                .into_boxed::<MultiBackend>();
-            if let Some(ids) = reach.office_ids() {
-                query = query.filter(co::office_id.eq_any(ids));
-            }
-            if let Some(v) = q.office_id {
-                query = query.filter(co::office_id.eq(v));
-            }
-            if let Some(after) = req.after {
-                query = query.filter(co::id.gt(after));
-            }
-            let rows: Vec<Competitor> = query
-                .order(co::id.asc())
-                .limit(req.fetch())
-                .load(conn)
-                .api()?;
+            let rows = store::list_scoped!(conn, reach, co, Competitor, req, asc, |query| {
+                if let Some(v) = q.office_id {
+                    query = query.filter(co::office_id.eq(v));
+                }
+                query
+            })?;
             Ok(req.page(rows, |r| r.id, |r| r))
         })
         .await?;
@@ -952,29 +930,18 @@ async fn list_expansion_plans(
     let req = PageRequest::<i64>::parse(q.limit, q.cursor.as_deref())?;
     let page = db
         .run(move |conn| {
-            let mut query = ep::table
-                .select(ExpansionPlan::as_select())
-                .into_boxed::<MultiBackend>();
-            if let Some(ids) = reach.office_ids() {
-                query = query.filter(ep::office_id.eq_any(ids));
-            }
-            if let Some(v) = q.office_id {
-                query = query.filter(ep::office_id.eq(v));
-            }
-            if let Some(v) = q.year {
-                query = query.filter(ep::year.eq(v));
-            }
-            if let Some(v) = q.status {
-                query = query.filter(ep::status.eq(v.as_str()));
-            }
-            if let Some(after) = req.after {
-                query = query.filter(ep::id.gt(after));
-            }
-            let rows: Vec<ExpansionPlan> = query
-                .order(ep::id.asc())
-                .limit(req.fetch())
-                .load(conn)
-                .api()?;
+            let rows = store::list_scoped!(conn, reach, ep, ExpansionPlan, req, asc, |query| {
+                if let Some(v) = q.office_id {
+                    query = query.filter(ep::office_id.eq(v));
+                }
+                if let Some(v) = q.year {
+                    query = query.filter(ep::year.eq(v));
+                }
+                if let Some(v) = q.status {
+                    query = query.filter(ep::status.eq(v.as_str()));
+                }
+                query
+            })?;
             Ok(req.page(rows, |r| r.id, |r| r))
         })
         .await?;
@@ -1532,26 +1499,15 @@ async fn list_campaigns(
     let req = PageRequest::<i64>::parse(q.limit, q.cursor.as_deref())?;
     let page = db
         .run(move |conn| {
-            let mut query = cp::table
-                .select(Campaign::as_select())
-                .into_boxed::<MultiBackend>();
-            if let Some(ids) = reach.office_ids() {
-                query = query.filter(cp::office_id.eq_any(ids));
-            }
-            if let Some(v) = q.office_id {
-                query = query.filter(cp::office_id.eq(v));
-            }
-            if let Some(v) = q.status {
-                query = query.filter(cp::status.eq(v.as_str()));
-            }
-            if let Some(after) = req.after {
-                query = query.filter(cp::id.gt(after));
-            }
-            let rows: Vec<Campaign> = query
-                .order(cp::id.asc())
-                .limit(req.fetch())
-                .load(conn)
-                .api()?;
+            let rows = store::list_scoped!(conn, reach, cp, Campaign, req, asc, |query| {
+                if let Some(v) = q.office_id {
+                    query = query.filter(cp::office_id.eq(v));
+                }
+                if let Some(v) = q.status {
+                    query = query.filter(cp::status.eq(v.as_str()));
+                }
+                query
+            })?;
             Ok(req.page(rows, |r| r.id, |r| r))
         })
         .await?;

@@ -31,7 +31,7 @@ use workflow::policy::{PolicyDef, role};
 use workflow::{ApprovalDocument, DocumentInfo, Registry};
 
 use crate::common::{
-    Line, LineInput, PageQuery, check_lines, customer_of_office, insert_lines, lines_of,
+    Line, PageQuery, PricedLineInput, check_lines, customer_of_office, insert_lines, lines_of,
     lines_of_many, load_scoped, now_db, office_for_create, totals, user_of_office,
 };
 
@@ -170,7 +170,7 @@ pub struct CreateOrder {
     pub delivery_date: NaiveDate,
     #[validate(length(min = 1, max = 200), nested)]
     #[schema(min_items = 1, max_items = 200)]
-    pub lines: Vec<LineInput>,
+    pub lines: Vec<PricedLineInput>,
     /// An approved, unused credit override of this customer, when the order
     /// would exceed the credit limit.
     pub credit_override_id: Option<i64>,
@@ -450,32 +450,21 @@ async fn list_orders(
     let req = PageRequest::<i64>::parse(f.limit, f.cursor.as_deref())?;
     let page = db
         .run(move |conn| {
-            let mut query = so::table
-                .select(Order::as_select())
-                .into_boxed::<MultiBackend>();
-            if let Some(ids) = reach.office_ids() {
-                query = query.filter(so::office_id.eq_any(ids));
-            }
-            if let Some(v) = f.office_id {
-                query = query.filter(so::office_id.eq(v));
-            }
-            if let Some(v) = f.customer_id {
-                query = query.filter(so::customer_id.eq(v));
-            }
-            if let Some(v) = f.contract_id {
-                query = query.filter(so::contract_id.eq(v));
-            }
-            if let Some(v) = f.status {
-                query = query.filter(so::status.eq(v.as_str()));
-            }
-            if let Some(after) = req.after {
-                query = query.filter(so::id.gt(after));
-            }
-            let rows: Vec<Order> = query
-                .order(so::id.asc())
-                .limit(req.fetch())
-                .load(conn)
-                .api()?;
+            let rows = store::list_scoped!(conn, reach, so, Order, req, asc, |q| {
+                if let Some(v) = f.office_id {
+                    q = q.filter(so::office_id.eq(v));
+                }
+                if let Some(v) = f.customer_id {
+                    q = q.filter(so::customer_id.eq(v));
+                }
+                if let Some(v) = f.contract_id {
+                    q = q.filter(so::contract_id.eq(v));
+                }
+                if let Some(v) = f.status {
+                    q = q.filter(so::status.eq(v.as_str()));
+                }
+                q
+            })?;
             let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
             let mut lines = lines_of_many(conn, LINES, &ids)?;
             Ok(req.page(
@@ -667,6 +656,7 @@ async fn order_events(
             let (order, _) = load_scoped!(conn, p, SALES_READ, so, Order, id, "order");
             let mut query = ev::table
                 .filter(ev::order_id.eq(order.id))
+                .filter(ev::office_id.eq(order.office_id))
                 .select(OrderEvent::as_select())
                 .into_boxed::<MultiBackend>();
             if let Some(after) = req.after {
@@ -830,26 +820,15 @@ async fn list_overrides(
     let req = PageRequest::<i64>::parse(f.limit, f.cursor.as_deref())?;
     let page = db
         .run(move |conn| {
-            let mut query = co::table
-                .select(CreditOverride::as_select())
-                .into_boxed::<MultiBackend>();
-            if let Some(ids) = reach.office_ids() {
-                query = query.filter(co::office_id.eq_any(ids));
-            }
-            if let Some(v) = f.office_id {
-                query = query.filter(co::office_id.eq(v));
-            }
-            if let Some(v) = f.customer_id {
-                query = query.filter(co::customer_id.eq(v));
-            }
-            if let Some(after) = req.after {
-                query = query.filter(co::id.gt(after));
-            }
-            let rows: Vec<CreditOverride> = query
-                .order(co::id.asc())
-                .limit(req.fetch())
-                .load(conn)
-                .api()?;
+            let rows = store::list_scoped!(conn, reach, co, CreditOverride, req, asc, |q| {
+                if let Some(v) = f.office_id {
+                    q = q.filter(co::office_id.eq(v));
+                }
+                if let Some(v) = f.customer_id {
+                    q = q.filter(co::customer_id.eq(v));
+                }
+                q
+            })?;
             Ok(req.page(rows, |r| r.id, |r| r))
         })
         .await?;

@@ -11,13 +11,13 @@ use org::roles::{SALES_MANAGE, SALES_READ};
 use serde::{Deserialize, Serialize};
 use store::audit::{self, Change};
 use store::schema::{opportunities as o, quotations as q};
-use store::{AnyConnection, Db, DbResultExt, MultiBackend};
+use store::{AnyConnection, Db, DbResultExt};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
 use crate::common::{
-    Line, LineInput, as_inputs, check_lines, customer_of_office, insert_lines, lines_of,
+    Line, PricedLineInput, as_inputs, check_lines, customer_of_office, insert_lines, lines_of,
     lines_of_many, load_scoped, now_db, office_for_create, totals,
 };
 use crate::contracts::{self, ContractView, InstalmentInput};
@@ -126,7 +126,7 @@ pub struct CreateQuotation {
     pub payment_terms: Option<String>,
     #[validate(length(min = 1, max = 200), nested)]
     #[schema(min_items = 1, max_items = 200)]
-    pub lines: Vec<LineInput>,
+    pub lines: Vec<PricedLineInput>,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -141,7 +141,7 @@ pub struct ReviseQuotation {
     pub payment_terms: Option<String>,
     #[validate(length(min = 1, max = 200), nested)]
     #[schema(min_items = 1, max_items = 200)]
-    pub lines: Vec<LineInput>,
+    pub lines: Vec<PricedLineInput>,
 }
 
 fn check_valid_until(d: NaiveDate) -> Result<(), ApiError> {
@@ -165,7 +165,7 @@ struct NewRevision<'a> {
     currency: &'a str,
     delivery_terms: Option<String>,
     payment_terms: Option<String>,
-    lines: &'a [LineInput],
+    lines: &'a [PricedLineInput],
 }
 
 fn insert(
@@ -323,35 +323,24 @@ async fn list_quotations(
     let req = PageRequest::<i64>::parse(f.limit, f.cursor.as_deref())?;
     let page = db
         .run(move |conn| {
-            let mut query = q::table
-                .select(Quotation::as_select())
-                .into_boxed::<MultiBackend>();
-            if let Some(ids) = reach.office_ids() {
-                query = query.filter(q::office_id.eq_any(ids));
-            }
-            if let Some(v) = f.office_id {
-                query = query.filter(q::office_id.eq(v));
-            }
-            if let Some(v) = f.customer_id {
-                query = query.filter(q::customer_id.eq(v));
-            }
-            if let Some(v) = f.opportunity_id {
-                query = query.filter(q::opportunity_id.eq(v));
-            }
-            if let Some(v) = f.status {
-                query = query.filter(q::status.eq(v.as_str()));
-            }
-            if let Some(v) = f.number {
-                query = query.filter(q::number.eq(v));
-            }
-            if let Some(after) = req.after {
-                query = query.filter(q::id.gt(after));
-            }
-            let rows: Vec<Quotation> = query
-                .order(q::id.asc())
-                .limit(req.fetch())
-                .load(conn)
-                .api()?;
+            let rows = store::list_scoped!(conn, reach, q, Quotation, req, asc, |query| {
+                if let Some(v) = f.office_id {
+                    query = query.filter(q::office_id.eq(v));
+                }
+                if let Some(v) = f.customer_id {
+                    query = query.filter(q::customer_id.eq(v));
+                }
+                if let Some(v) = f.opportunity_id {
+                    query = query.filter(q::opportunity_id.eq(v));
+                }
+                if let Some(v) = f.status {
+                    query = query.filter(q::status.eq(v.as_str()));
+                }
+                if let Some(v) = f.number {
+                    query = query.filter(q::number.eq(v));
+                }
+                query
+            })?;
             let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
             let mut lines = lines_of_many(conn, LINES, &ids)?;
             Ok(req.page(

@@ -20,7 +20,7 @@ use org::roles::{SALES_READ, SALES_TARGET_MANAGE};
 use serde::{Deserialize, Serialize};
 use store::audit::{self, Change};
 use store::schema::{sales_target_months as stm, sales_target_persons as stp, sales_targets as st};
-use store::{AnyConnection, Db, DbResultExt, MultiBackend};
+use store::{AnyConnection, Db, DbResultExt};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
@@ -436,26 +436,15 @@ async fn list_sales_targets(
     let req = PageRequest::<i64>::parse(q.limit, q.cursor.as_deref())?;
     let page = db
         .run(move |conn| {
-            let mut query = st::table
-                .select(TargetRow::as_select())
-                .into_boxed::<MultiBackend>();
-            if let Some(ids) = reach.office_ids() {
-                query = query.filter(st::office_id.eq_any(ids));
-            }
-            if let Some(v) = q.office_id {
-                query = query.filter(st::office_id.eq(v));
-            }
-            if let Some(v) = q.year {
-                query = query.filter(st::year.eq(v));
-            }
-            if let Some(after) = req.after {
-                query = query.filter(st::id.gt(after));
-            }
-            let rows: Vec<TargetRow> = query
-                .order(st::id.asc())
-                .limit(req.fetch())
-                .load(conn)
-                .api()?;
+            let rows = store::list_scoped!(conn, reach, st, TargetRow, req, asc, |query| {
+                if let Some(v) = q.office_id {
+                    query = query.filter(st::office_id.eq(v));
+                }
+                if let Some(v) = q.year {
+                    query = query.filter(st::year.eq(v));
+                }
+                query
+            })?;
             let page = req.page(rows, |r| r.id, |r| r);
             let ids: Vec<i64> = page.items.iter().map(|r| r.id).collect();
             let mut splits = splits_of(conn, &ids)?;

@@ -142,46 +142,38 @@ pub struct AuditFilter {
     pub office_id: Option<i64>,
     pub from: Option<NaiveDateTime>,
     pub to: Option<NaiveDateTime>,
-    /// `None`: every office and company-level events; `Some`: these offices only.
-    pub reach: Option<Vec<i64>>,
-    /// Keyset: events with a smaller id (newest first).
-    pub before_id: Option<i64>,
-    pub limit: i64,
+    /// The caller's reach: company-wide sees every office and company-level
+    /// events; otherwise these offices' events only.
+    pub reach: kernel::Reach,
 }
 
-/// Newest first, scoped in the query.
-pub fn list(conn: &mut AnyConnection, f: &AuditFilter) -> Result<Vec<AuditEvent>, ApiError> {
-    let mut q = audit_events::table
-        .select(AuditEvent::as_select())
-        .into_boxed::<crate::conn::MultiBackend>();
-    if let Some(ids) = &f.reach {
-        q = q.filter(audit_events::office_id.eq_any(ids.clone()));
-    }
-    if let Some(v) = &f.entity_type {
-        q = q.filter(audit_events::entity_type.eq(v.clone()));
-    }
-    if let Some(v) = f.entity_id {
-        q = q.filter(audit_events::entity_id.eq(v));
-    }
-    if let Some(v) = f.actor_user_id {
-        q = q.filter(audit_events::actor_user_id.eq(v));
-    }
-    if let Some(v) = f.office_id {
-        q = q.filter(audit_events::office_id.eq(v));
-    }
-    if let Some(v) = f.from {
-        q = q.filter(audit_events::occurred_at.ge(v));
-    }
-    if let Some(v) = f.to {
-        q = q.filter(audit_events::occurred_at.lt(v));
-    }
-    if let Some(v) = f.before_id {
-        q = q.filter(audit_events::id.lt(v));
-    }
-    q.order(audit_events::id.desc())
-        .limit(f.limit)
-        .load(conn)
-        .api()
+/// Newest first, scoped in the query; `req.after` is the last id already seen.
+pub fn list(
+    conn: &mut AnyConnection,
+    f: &AuditFilter,
+    req: &kernel::PageRequest<i64>,
+) -> Result<Vec<AuditEvent>, ApiError> {
+    crate::list_scoped!(conn, f.reach, audit_events, AuditEvent, req, desc, |q| {
+        if let Some(v) = &f.entity_type {
+            q = q.filter(audit_events::entity_type.eq(v.clone()));
+        }
+        if let Some(v) = f.entity_id {
+            q = q.filter(audit_events::entity_id.eq(v));
+        }
+        if let Some(v) = f.actor_user_id {
+            q = q.filter(audit_events::actor_user_id.eq(v));
+        }
+        if let Some(v) = f.office_id {
+            q = q.filter(audit_events::office_id.eq(v));
+        }
+        if let Some(v) = f.from {
+            q = q.filter(audit_events::occurred_at.ge(v));
+        }
+        if let Some(v) = f.to {
+            q = q.filter(audit_events::occurred_at.lt(v));
+        }
+        q
+    })
 }
 
 #[cfg(test)]

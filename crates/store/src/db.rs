@@ -135,15 +135,13 @@ where
 pub fn db_error(err: DieselError) -> ApiError {
     match &err {
         DieselError::NotFound => ApiError::new(ErrorCode::NotFound, "record not found"),
-        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-            let constraint = info.constraint_name().unwrap_or("a unique key").to_owned();
-            ApiError::new(
-                ErrorCode::Duplicate,
-                "a record with the same unique key already exists",
-            )
-            .with_extra("constraint", constraint.into())
-            .with_cause(err)
-        }
+        // The constraint's name is an internal detail: it goes to the log with the
+        // cause, never to the client.
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => ApiError::new(
+            ErrorCode::Duplicate,
+            "a record with the same unique key already exists",
+        )
+        .with_cause(err),
         DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => ApiError::new(
             ErrorCode::ValidationFailed,
             "a referenced record does not exist",
@@ -157,11 +155,32 @@ pub fn db_error(err: DieselError) -> ApiError {
         .with_retry_after(1),
         DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
         | DieselError::BrokenTransactionManager => ApiError::unavailable(err),
+        // Raised by the open-office triggers (migration 000017): a closed office
+        // takes no new records, whatever code path tried to write one.
+        DieselError::DatabaseError(_, info) if info.message().contains("office_closed") => {
+            office_closed().with_cause(err)
+        }
         DieselError::DatabaseError(_, info) if is_busy(info.message()) => {
             ApiError::unavailable(err)
         }
         _ => ApiError::internal(err),
     }
+}
+
+/// The answer to a write into an office that is not active.
+pub fn office_closed() -> ApiError {
+    let mut e = ApiError::new(
+        ErrorCode::InvalidTransition,
+        "the office is closed: it takes no new records",
+    );
+    let mut extra = serde_json::Map::new();
+    extra.insert("current_state".into(), "closed".into());
+    extra.insert(
+        "allowed_actions".into(),
+        serde_json::Value::Array(Vec::new()),
+    );
+    e.extra = Some(extra);
+    e
 }
 
 fn is_busy(message: &str) -> bool {

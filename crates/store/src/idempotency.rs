@@ -58,41 +58,84 @@ pub fn reserve(
 ) -> Result<Reservation, ApiError> {
     let now = kernel::time::to_db(kernel::time::now());
     crate::db::transaction(conn, |conn| {
-        let existing: Option<Record> = ik::table
-            .filter(ik::user_id.eq(user_id).and(ik::idempotency_key.eq(key)))
-            .select(Record::as_select())
-            .first(conn)
-            .optional()
-            .api()?;
-        if let Some(rec) = existing {
+        if let Some(rec) = find(conn, user_id, key)? {
             let abandoned = rec.state == "in_progress" && rec.created_at + ABANDONED_AFTER < now;
             if rec.expires_at > now && !abandoned {
-                return Ok(if rec.request_hash != hash {
-                    Reservation::Mismatch
-                } else if rec.state == "done" {
-                    Reservation::Done(Box::new(rec))
-                } else {
-                    Reservation::InProgress
-                });
+                return Ok(classify(&rec, hash));
             }
             diesel::delete(ik::table.find(rec.id)).execute(conn).api()?;
         }
-        let id = diesel::insert_into(ik::table)
-            .values((
-                ik::user_id.eq(user_id),
-                ik::idempotency_key.eq(key),
-                ik::method.eq(method),
-                ik::path.eq(path),
-                ik::request_hash.eq(hash),
-                ik::state.eq("in_progress"),
-                ik::created_at.eq(now),
-                ik::expires_at.eq(now + RETENTION),
-            ))
-            .returning(ik::id)
-            .get_result(conn)
-            .api()?;
-        Ok(Reservation::Reserved(id))
+        // Two first requests with one key both find nothing; the unique key lets one
+        // insert and makes the other wait for it, then fail. The insert runs in a
+        // savepoint so that the loser can read the winner's reservation and answer
+        // as a retry would (in progress, a replay, or a mismatch).
+        let inserted = crate::db::transaction(conn, |conn| {
+            diesel::insert_into(ik::table)
+                .values((
+                    ik::user_id.eq(user_id),
+                    ik::idempotency_key.eq(key),
+                    ik::method.eq(method),
+                    ik::path.eq(path),
+                    ik::request_hash.eq(hash),
+                    ik::state.eq("in_progress"),
+                    ik::created_at.eq(now),
+                    ik::expires_at.eq(now + RETENTION),
+                ))
+                .returning(ik::id)
+                .get_result::<i64>(conn)
+                .map_err(Lost::from)
+        });
+        match inserted {
+            Ok(id) => Ok(Reservation::Reserved(id)),
+            Err(Lost::Race) => Ok(find(conn, user_id, key)?
+                .map_or(Reservation::InProgress, |rec| classify(&rec, hash))),
+            Err(Lost::Other(e)) => Err(e),
+        }
     })
+}
+
+fn find(conn: &mut AnyConnection, user_id: i64, key: &str) -> Result<Option<Record>, ApiError> {
+    ik::table
+        .filter(ik::user_id.eq(user_id).and(ik::idempotency_key.eq(key)))
+        .select(Record::as_select())
+        .first(conn)
+        .optional()
+        .api()
+}
+
+fn classify(rec: &Record, hash: &str) -> Reservation {
+    if rec.request_hash != hash {
+        Reservation::Mismatch
+    } else if rec.state == "done" {
+        Reservation::Done(Box::new(rec.clone()))
+    } else {
+        Reservation::InProgress
+    }
+}
+
+/// Why the reservation insert failed: another request took the key first, or
+/// anything else.
+enum Lost {
+    Race,
+    Other(ApiError),
+}
+
+impl From<diesel::result::Error> for Lost {
+    fn from(e: diesel::result::Error) -> Self {
+        match e {
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            ) => Lost::Race,
+            other => Lost::Other(crate::db::db_error(other)),
+        }
+    }
+}
+
+impl From<ApiError> for Lost {
+    fn from(e: ApiError) -> Self {
+        Lost::Other(e)
+    }
 }
 
 /// Stores the response of a reserved request.

@@ -410,23 +410,23 @@ async fn list_overdue_approvals(
     let page = db
         .run(move |conn| {
             let now = kernel::time::to_db(kernel::time::now());
-            let mut query = st::table
-                .inner_join(ai::table)
-                .filter(st::status.eq("pending").and(ai::status.eq("pending")))
-                .filter(st::due_at.lt(now))
-                .select((Step::as_select(), Instance::as_select()))
-                .into_boxed::<MultiBackend>();
-            if let Some(ids) = reach.office_ids() {
-                query = query.filter(ai::office_id.eq_any(ids));
-            }
-            if let Some(after) = req.after {
-                query = query.filter(st::id.gt(after));
-            }
-            let rows: Vec<(Step, Instance)> = query
-                .order(st::id.asc())
-                .limit(req.fetch())
-                .load(conn)
-                .api()?;
+            let rows = store::list_scoped!(
+                conn,
+                reach,
+                from = (
+                    st::table
+                        .inner_join(ai::table)
+                        .filter(st::status.eq("pending").and(ai::status.eq("pending")))
+                        .filter(st::due_at.lt(now))
+                        .select((Step::as_select(), Instance::as_select())),
+                    ai::office_id,
+                    st::id
+                ),
+                (Step, Instance),
+                req,
+                asc,
+                |query| { query }
+            )?;
             Ok(req.page(
                 rows,
                 |(s, _)| s.id,
@@ -843,23 +843,21 @@ async fn list_policies(
     let req = kernel::PageRequest::<i64>::parse(q.limit, q.cursor.as_deref())?;
     let page = db
         .run(move |conn| {
-            let mut query = ap::table
-                .select(POLICY_COLUMNS)
-                .into_boxed::<MultiBackend>();
-            if let Some(ids) = reach.office_ids() {
-                query = query.filter(ap::office_id.is_null().or(ap::office_id.eq_any(ids)));
-            }
-            if let Some(v) = q.doc_type {
-                query = query.filter(ap::doc_type.eq(v));
-            }
-            if let Some(after) = req.after {
-                query = query.filter(ap::id.gt(after));
-            }
-            let rows: Vec<PolicyRow> = query
-                .order(ap::id.asc())
-                .limit(req.fetch())
-                .load(conn)
-                .api()?;
+            let rows = store::list_scoped!(
+                conn,
+                reach,
+                from = (ap::table.select(POLICY_COLUMNS), ap::office_id, ap::id),
+                also = ap::office_id.is_null(),
+                PolicyRow,
+                req,
+                asc,
+                |query| {
+                    if let Some(v) = q.doc_type {
+                        query = query.filter(ap::doc_type.eq(v));
+                    }
+                    query
+                }
+            )?;
             let rows = rows
                 .into_iter()
                 .map(policy_from)
