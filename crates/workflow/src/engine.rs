@@ -448,6 +448,25 @@ fn route_around_owner(
     Ok(approver)
 }
 
+/// Drops every step whose approver (the same role, or the same supervisor) also
+/// decides a later step: one person decides one step, so the earlier copy could
+/// only wait; the later one keeps the policy's order (the director after the
+/// department head).
+fn merge_same_approvers(
+    steps: Vec<(&StepDef, Approver, Option<i64>)>,
+) -> Vec<(&StepDef, Approver, Option<i64>)> {
+    let keys: Vec<_> = steps
+        .iter()
+        .map(|(_, a, s)| approver_columns(a, *s))
+        .collect();
+    steps
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| !keys[i + 1..].contains(&keys[*i]))
+        .map(|(_, step)| step)
+        .collect()
+}
+
 /// Submits a document (or resubmits it after a rejection or withdrawal): resolves
 /// the policy for its office into steps and activates the first. Call it inside
 /// the domain's own submit transaction.
@@ -523,8 +542,11 @@ pub fn submit(
             .api()?,
     };
 
-    let mut position = 0;
-    let mut first: Option<i32> = None;
+    // Resolve every step that applies first, then insert them: a step whose
+    // approver is the same as a later step's (a role routed one level up onto the
+    // next step's role) is merged into that later step, so no step waits for
+    // someone who may not decide two steps.
+    let mut resolved: Vec<(&StepDef, Approver, Option<i64>)> = Vec::new();
     for def in &policy.steps {
         if !def
             .condition
@@ -559,6 +581,15 @@ pub fn submit(
             }
             Approver::DepartmentSupervisor {} => def.approver.clone(),
         };
+        resolved.push((def, approver, supervisor_for_step));
+    }
+    if !policy.allow_same_approver {
+        resolved = merge_same_approvers(resolved);
+    }
+
+    let mut position = 0;
+    let mut first: Option<i32> = None;
+    for (def, approver, supervisor_for_step) in resolved {
         position += 1;
         let active = first.is_none();
         if active {
