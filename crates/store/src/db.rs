@@ -169,17 +169,8 @@ pub fn db_error(err: DieselError) -> ApiError {
 
 /// The answer to a write into an office that is not active.
 pub fn office_closed() -> ApiError {
-    let mut e = ApiError::new(
-        ErrorCode::InvalidTransition,
-        "the office is closed: it takes no new records",
-    );
-    let mut extra = serde_json::Map::new();
-    extra.insert("current_state".into(), "closed".into());
-    extra.insert(
-        "allowed_actions".into(),
-        serde_json::Value::Array(Vec::new()),
-    );
-    e.extra = Some(extra);
+    let mut e = ApiError::invalid_transition("create a record in", "closed", &[]);
+    e.detail = "the office is closed: it takes no new records".into();
     e
 }
 
