@@ -479,6 +479,21 @@ impl TestApp {
         .ok(200)
     }
 
+    /// The sales department of a demo office, by the office's code.
+    pub fn sales_department(&self, code: &str) -> i64 {
+        use diesel::prelude::*;
+        use store::schema::departments;
+        let office = self.office_id(code);
+        self.conn(|c| {
+            departments::table
+                .filter(departments::office_id.eq(office))
+                .filter(departments::kind.eq("sales"))
+                .select(departments::id)
+                .first(c)
+                .expect("the office's sales department")
+        })
+    }
+
     /// The id of a demo office by code.
     pub fn office_id(&self, code: &str) -> i64 {
         use diesel::prelude::*;

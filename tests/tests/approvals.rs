@@ -65,6 +65,7 @@ impl ApprovalDocument for TestDoc {
                 },
             ],
             allow_same_approver: false,
+            thresholds: Default::default(),
         }
     }
 
@@ -225,22 +226,6 @@ macro_rules! approval_test {
     };
 }
 
-fn sales_department(app: &TestApp, code: &str) -> i64 {
-    use store::schema::departments;
-    let office = app.office_id(code);
-    app.conn(|c| {
-        departments::table
-            .filter(
-                departments::office_id
-                    .eq(office)
-                    .and(departments::kind.eq("sales")),
-            )
-            .select(departments::id)
-            .first(c)
-            .unwrap()
-    })
-}
-
 /// Files and submits a document as `token`'s user; returns the approval id.
 async fn file(app: &TestApp, token: &str, amount: i64, department: Option<i64>) -> (i64, i64) {
     let doc = app
@@ -303,7 +288,7 @@ fn step_names(approval: &Value, round: i64) -> Vec<String> {
 approval_test! {
     async fn threshold_routing_below_at_and_above(app) {
         let rep = app.login("gz01.sales_rep").await;
-        let dept = Some(sales_department(&app, "GZ01"));
+        let dept = Some(app.sales_department("GZ01"));
         for (amount, expected) in [
             (THRESHOLD - 1, vec!["head", "director"]),
             (THRESHOLD, vec!["head", "director"]),
@@ -321,7 +306,7 @@ approval_test! {
 approval_test! {
     async fn a_large_document_goes_all_the_way_to_hq_and_the_document_follows(app) {
         let rep = app.login("gz01.sales_rep").await;
-        let (doc, approval) = file(&app, &rep, THRESHOLD + 100, Some(sales_department(&app, "GZ01"))).await;
+        let (doc, approval) = file(&app, &rep, THRESHOLD + 100, Some(app.sales_department("GZ01"))).await;
         assert_eq!(doc_status(&app, doc), "in_approval");
 
         // Each approver finds it in their inbox, in turn.
@@ -353,7 +338,7 @@ approval_test! {
 approval_test! {
     async fn rejection_returns_the_document_and_it_can_be_resubmitted(app) {
         let rep = app.login("gz01.sales_rep").await;
-        let (doc, approval) = file(&app, &rep, 1000, Some(sales_department(&app, "GZ01"))).await;
+        let (doc, approval) = file(&app, &rep, 1000, Some(app.sales_department("GZ01"))).await;
         let head = app.login("gz01.department_supervisor").await;
         let (_, etag) = read(&app, &head, approval).await;
         let res = app.act_as(&head, &format!("/api/v1/approvals/{approval}/reject"), &etag, &json!({})).await;
@@ -380,7 +365,7 @@ approval_test! {
 approval_test! {
     async fn the_submitter_withdraws_only_before_the_first_decision(app) {
         let rep = app.login("gz01.sales_rep").await;
-        let dept = Some(sales_department(&app, "GZ01"));
+        let dept = Some(app.sales_department("GZ01"));
         let (doc, approval) = file(&app, &rep, 1000, dept).await;
         // Only the submitter may withdraw.
         let (_, etag) = read(&app, &rep, approval).await;
@@ -465,7 +450,7 @@ approval_test! {
 approval_test! {
     async fn an_overdue_step_escalates_once_even_with_several_replicas(app) {
         let rep = app.login("gz01.sales_rep").await;
-        let (_, approval) = file(&app, &rep, 1000, Some(sales_department(&app, "GZ01"))).await;
+        let (_, approval) = file(&app, &rep, 1000, Some(app.sales_department("GZ01"))).await;
         let (body, _) = read(&app, &rep, approval).await;
         let due = body["steps"][0]["due_at"].as_str().unwrap().to_owned();
         assert!(due.ends_with('Z'));
@@ -502,7 +487,7 @@ approval_test! {
 approval_test! {
     async fn overdue_steps_are_listed_within_scope(app) {
         let rep = app.login("gz01.sales_rep").await;
-        let (_, approval) = file(&app, &rep, 1000, Some(sales_department(&app, "GZ01"))).await;
+        let (_, approval) = file(&app, &rep, 1000, Some(app.sales_department("GZ01"))).await;
         app.conn(|c| {
             use store::schema::approval_steps as st;
             diesel::update(st::table.filter(st::instance_id.eq(approval)))
@@ -525,7 +510,7 @@ approval_test! {
     async fn a_policy_change_leaves_documents_in_flight_alone(app) {
         let admin = app.login("hq.admin").await;
         let rep = app.login("gz01.sales_rep").await;
-        let dept = Some(sales_department(&app, "GZ01"));
+        let dept = Some(app.sales_department("GZ01"));
         let (_, before) = file(&app, &rep, 1000, dept).await;
 
         let policies = app.get_as(&admin, "/api/v1/approvals/policies?doc_type=test_doc").await.ok(200);
@@ -583,7 +568,7 @@ approval_test! {
         assert_eq!(body["history"].as_array().unwrap().iter().filter(|h| h["action"] == "approve").count(), 1);
 
         // A decision on a document changed since it was read: 412.
-        let (_, approval) = file(&app, &rep, 1000, Some(sales_department(&app, "GZ01"))).await;
+        let (_, approval) = file(&app, &rep, 1000, Some(app.sales_department("GZ01"))).await;
         let (_, stale) = read(&app, &director, approval).await;
         approve(&app, &app.login("gz01.department_supervisor").await, approval).await;
         app.act_as(&director, &format!("/api/v1/approvals/{approval}/approve"), &stale, &json!({})).await.problem(412, "version_conflict");
@@ -630,7 +615,7 @@ approval_test! {
 approval_test! {
     async fn a_later_step_returns_the_document_to_an_earlier_one(app) {
         let rep = app.login("gz01.sales_rep").await;
-        let (_, approval) = file(&app, &rep, 1000, Some(sales_department(&app, "GZ01"))).await;
+        let (_, approval) = file(&app, &rep, 1000, Some(app.sales_department("GZ01"))).await;
         let head = app.login("gz01.department_supervisor").await;
         approve(&app, &head, approval).await;
         let director = app.login("gz01.office_director").await;

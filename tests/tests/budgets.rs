@@ -52,28 +52,11 @@ async fn active_budget(app: &TestApp, office: &str, block: bool, travel: i64) ->
     budget
 }
 
-fn sales_department(app: &TestApp, code: &str) -> i64 {
-    use diesel::prelude::*;
-    use store::schema::departments;
-    let office = app.office_id(code);
-    app.conn(|c| {
-        departments::table
-            .filter(
-                departments::office_id
-                    .eq(office)
-                    .and(departments::kind.eq("sales")),
-            )
-            .select(departments::id)
-            .first(c)
-            .unwrap()
-    })
-}
-
 /// A travel claim spent in November 2026, submitted; returns (claim, approval id).
 async fn travel_claim(app: &TestApp, office: &str, invoice: &str, amount: i64) -> (Value, i64) {
     let rep = app.login(&format!("{office}.sales_rep")).await;
     let claim = app.post_as(&rep, "/api/v1/finance/expense-claims", &json!({"category": "travel", "title": "Trip",
-        "department_id": sales_department(app, &office.to_uppercase()),
+        "department_id": app.sales_department(&office.to_uppercase()),
         "lines": [{"spent_on": "2026-11-05", "description": "train", "amount": amount, "invoice_number": invoice}]})).await.ok(201);
     let etag = format!("\"{}\"", claim["version"]);
     let res = app
@@ -189,7 +172,7 @@ db_test! {
         let director = app.login("gz01.office_director").await;
         let report = app.get_as(&director, &format!("/api/v1/finance/budgets/{}/vs-actual?by=department", budget["id"])).await.ok(200);
         assert_eq!(report["by"], "department");
-        let dept = sales_department(&app, "GZ01");
+        let dept = app.sales_department("GZ01");
         let nov: Vec<&Value> = report["lines"].as_array().unwrap().iter()
             .filter(|l| l["category"] == "travel" && l["month"] == 11).collect();
         // The budget line has no department; the claim was the sales department's.

@@ -10,23 +10,6 @@ fn sha(n: u8) -> String {
     format!("{:064x}", u128::from(n) * 0x1234_5678_9abc)
 }
 
-fn sales_department(app: &TestApp, code: &str) -> i64 {
-    use diesel::prelude::*;
-    use store::schema::departments;
-    let office = app.office_id(code);
-    app.conn(|c| {
-        departments::table
-            .filter(
-                departments::office_id
-                    .eq(office)
-                    .and(departments::kind.eq("sales")),
-            )
-            .select(departments::id)
-            .first(c)
-            .unwrap()
-    })
-}
-
 fn claim_body(dept: i64, invoices: &[(&str, i64)], pre: Option<i64>) -> Value {
     let lines: Vec<Value> = invoices
         .iter()
@@ -54,7 +37,7 @@ db_test! {
         app.load_demo();
         let rep = app.login("gz01.sales_rep").await;
         let claim = app.post_as(&rep, "/api/v1/finance/expense-claims",
-            &claim_body(sales_department(&app, "GZ01"), &[("INV-0001", 120_000), ("INV-0002", 35_050)], None)).await.ok(201);
+            &claim_body(app.sales_department("GZ01"), &[("INV-0001", 120_000), ("INV-0002", 35_050)], None)).await.ok(201);
         assert_eq!(claim["status"], "draft");
         assert_eq!(claim["total"], 155_050);
         // Numbered after the demo's five GZ01 claims, from the office's gapless sequence.
@@ -97,7 +80,7 @@ db_test! {
     async fn a_large_claim_needs_an_approved_hq_pre_approval(app) {
         app.load_demo();
         let rep = app.login("sz01.sales_rep").await;
-        let dept = sales_department(&app, "SZ01");
+        let dept = app.sales_department("SZ01");
         let claim = app.post_as(&rep, "/api/v1/finance/expense-claims",
             &claim_body(dept, &[("INV-L-1", 4_000_000), ("INV-L-2", 2_000_000)], None)).await.ok(201);
         assert_eq!(claim["total"], 6_000_000);
@@ -132,13 +115,13 @@ db_test! {
         app.load_demo();
         let gz = app.login("gz01.sales_rep").await;
         let sh = app.login("sh01.sales_rep").await;
-        app.post_as(&gz, "/api/v1/finance/expense-claims", &claim_body(sales_department(&app, "GZ01"), &[("INV-DUP-1", 100)], None)).await.ok(201);
+        app.post_as(&gz, "/api/v1/finance/expense-claims", &claim_body(app.sales_department("GZ01"), &[("INV-DUP-1", 100)], None)).await.ok(201);
         let res = app.post_as(&sh, "/api/v1/finance/expense-claims",
-            &claim_body(sales_department(&app, "SH01"), &[("INV-NEW-9", 100), ("INV-DUP-1", 200)], None)).await;
+            &claim_body(app.sales_department("SH01"), &[("INV-NEW-9", 100), ("INV-DUP-1", 200)], None)).await;
         let body = res.problem(409, "duplicate");
         assert_eq!(body["errors"][0]["field"], "lines[1].invoice_number");
         let res = app.post_as(&sh, "/api/v1/finance/expense-claims",
-            &claim_body(sales_department(&app, "SH01"), &[("INV-TWICE", 100), ("INV-TWICE", 200)], None)).await;
+            &claim_body(app.sales_department("SH01"), &[("INV-TWICE", 100), ("INV-TWICE", 200)], None)).await;
         assert_eq!(res.problem(409, "duplicate")["errors"][0]["field"], "lines[1].invoice_number");
         // Nothing half-written: no claim and no line from the refused requests.
         use diesel::prelude::*;
@@ -148,7 +131,7 @@ db_test! {
         });
         assert_eq!(written, 0);
         // The client cannot set the total.
-        let mut body = claim_body(sales_department(&app, "SH01"), &[("INV-T-1", 100)], None);
+        let mut body = claim_body(app.sales_department("SH01"), &[("INV-T-1", 100)], None);
         body["total"] = json!(1);
         app.post_as(&sh, "/api/v1/finance/expense-claims", &body).await.problem(400, "unknown_field");
     }
@@ -158,7 +141,7 @@ db_test! {
     async fn a_rejected_claim_goes_back_with_the_reason_and_is_resubmitted(app) {
         app.load_demo();
         let rep = app.login("hz01.sales_rep").await;
-        let dept = sales_department(&app, "HZ01");
+        let dept = app.sales_department("HZ01");
         let claim = app.post_as(&rep, "/api/v1/finance/expense-claims", &claim_body(dept, &[("INV-R-1", 50_000)], None)).await.ok(201);
         let approval = submit(&app, &rep, &claim).await["approval_id"].as_i64().unwrap();
         let ops = app.login("hz01.operations_specialist").await;
@@ -184,14 +167,14 @@ db_test! {
     async fn claims_never_leak_across_offices(app) {
         app.load_demo();
         let rep = app.login("gz01.sales_rep").await;
-        let claim = app.post_as(&rep, "/api/v1/finance/expense-claims", &claim_body(sales_department(&app, "GZ01"), &[("INV-X-1", 900)], None)).await.ok(201);
+        let claim = app.post_as(&rep, "/api/v1/finance/expense-claims", &claim_body(app.sales_department("GZ01"), &[("INV-X-1", 900)], None)).await.ok(201);
         let id = claim["id"].as_i64().unwrap();
         let sh_director = app.login("sh01.office_director").await;
         assert_isolated(&app, &sh_director, Isolated {
             list: "/api/v1/finance/expense-claims?limit=200",
             item: format!("/api/v1/finance/expense-claims/{id}"),
             id,
-            patch: Some(claim_body(sales_department(&app, "GZ01"), &[("INV-X-2", 1)], None)),
+            patch: Some(claim_body(app.sales_department("GZ01"), &[("INV-X-2", 1)], None)),
             actions: vec![
                 (format!("/api/v1/finance/expense-claims/{id}/submit"), json!({})),
             ],

@@ -18,16 +18,6 @@ fn one(app: &TestApp, sql: &str) -> i64 {
     app.conn(|c| diesel::sql_query(sql).get_result::<Count>(c).unwrap().n)
 }
 
-fn sales_department(app: &TestApp, office: &str) -> i64 {
-    one(
-        app,
-        &format!(
-            "SELECT d.id AS n FROM departments d JOIN offices o ON o.id = d.office_id \
-         WHERE o.code = '{office}' AND d.kind = 'sales'"
-        ),
-    )
-}
-
 const MISSING: i64 = 987_654_321;
 
 /// Sends `make(foreign)` and `make(MISSING)`; both must be the same 422 on
@@ -63,7 +53,7 @@ db_test! {
         app.load_demo();
         let sh = app.login("sh01.office_director").await;
         let sh_rep = app.login("sh01.sales_rep").await;
-        let gz_dept = sales_department(&app, "GZ01");
+        let gz_dept = app.sales_department("GZ01");
         let gz_user = app.user_id("gz01.staff");
         let gz_pre = {
             let gz_rep = app.login("gz01.sales_rep").await;
@@ -80,7 +70,7 @@ db_test! {
             "category": "travel", "title": "Trip",
             "department_id": dept.unwrap_or(id), "pre_approval_id": pre.map(|_| id),
             "lines": [{"spent_on": "2026-11-05", "description": "train", "amount": 10_000, "invoice_number": format!("INV-{id}")}]});
-        let sh_dept = sales_department(&app, "SH01");
+        let sh_dept = app.sales_department("SH01");
         same_answer(&app, &sh_rep, "/api/v1/finance/expense-claims", "department_id", gz_dept,
             "SELECT COUNT(*) AS n FROM expense_claims", claim(None, None)).await;
         same_answer(&app, &sh_rep, "/api/v1/finance/expense-claims", "pre_approval_id", gz_pre,

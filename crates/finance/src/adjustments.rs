@@ -160,7 +160,7 @@ async fn request_adjustment(
                     format!("would take the month below zero (it is {amount})"),
                 ));
             }
-            let code = org::require_open_office(conn, budget.office_id)?;
+            let code = org::office_code(conn, budget.office_id)?;
             let number = store::docnum::next(conn, budget.office_id, &code, "BA", budget.year)?;
             let now = kernel::time::to_db(kernel::time::now());
             let row: Adjustment = diesel::insert_into(ba::table)
@@ -271,28 +271,20 @@ fn set_status(
     status: &str,
     reason: Option<&str>,
 ) -> Result<Adjustment, ApiError> {
-    let before: Adjustment = ba::table
-        .find(id)
-        .select(Adjustment::as_select())
-        .first(conn)
-        .found("budget adjustment")?;
-    let after: Adjustment = diesel::update(ba::table.find(id))
-        .set((
+    store::update_audited!(
+        conn,
+        actor,
+        status,
+        "budget_adjustment",
+        ba,
+        Adjustment,
+        id,
+        (
             ba::status.eq(status),
             ba::rejection_reason.eq(reason),
             ba::version.eq(ba::version + 1),
-        ))
-        .returning(ba::all_columns)
-        .get_result(conn)
-        .api()?;
-    audit::record(
-        conn,
-        actor,
-        Change::new(status, "budget_adjustment", id, Some(after.office_id))
-            .before(&before)
-            .after(&after),
-    )?;
-    Ok(after)
+        )
+    )
 }
 
 /// Adjustments in the approval engine.
@@ -312,6 +304,7 @@ impl ApprovalDocument for AdjustmentDocument {
                 role("hq_executive", "leadership_approval"),
             ],
             allow_same_approver: false,
+            thresholds: Default::default(),
         }
     }
 

@@ -234,7 +234,7 @@ pub fn file_purchase(
         .ok_or_else(|| {
             ApiError::invalid_field("estimated_unit_value", "range", "the total is too large")
         })?;
-    let code = org::require_open_office(conn, office)?;
+    let code = org::office_code(conn, office)?;
     let number = store::docnum::next(conn, office, &code, "AP", kernel::time::now().year())?;
     let now = now_db();
     let row: AssetPurchase = diesel::insert_into(ap::table)
@@ -524,25 +524,21 @@ fn set_status(
     status: &str,
     reason: Option<&str>,
 ) -> Result<AssetPurchase, ApiError> {
-    let before = load(conn, id)?;
-    let after: AssetPurchase = diesel::update(ap::table.find(id))
-        .set((
+    store::update_audited!(
+        conn,
+        actor,
+        status,
+        "asset_purchase",
+        ap,
+        AssetPurchase,
+        id,
+        (
             ap::status.eq(status),
             ap::rejection_reason.eq(reason),
             ap::updated_at.eq(now_db()),
             ap::version.eq(ap::version + 1),
-        ))
-        .returning(ap::all_columns)
-        .get_result(conn)
-        .api()?;
-    audit::record(
-        conn,
-        actor,
-        Change::new(status, "asset_purchase", id, Some(after.office_id))
-            .before(&before)
-            .after(&after),
-    )?;
-    Ok(after)
+        )
+    )
 }
 
 /// Asset purchase requests in the approval engine.
@@ -569,6 +565,7 @@ impl ApprovalDocument for PurchaseDocument {
                 },
             ],
             allow_same_approver: false,
+            thresholds: Default::default(),
         }
     }
 

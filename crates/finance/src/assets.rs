@@ -273,7 +273,7 @@ pub fn register_linked(
     salvage: i64,
     purchase_request: Option<i64>,
 ) -> Result<Asset, ApiError> {
-    let code = org::require_open_office(conn, office)?;
+    let code = org::office_code(conn, office)?;
     if let Some(custodian) = body.custodian_user_id {
         crate::common::user_of_office(conn, "custodian_user_id", custodian, office)?;
     }
@@ -534,7 +534,7 @@ async fn request_disposal(
                     "a disposal of this asset is already in approval",
                 ));
             }
-            let code = org::require_open_office(conn, asset.office_id)?;
+            let code = org::office_code(conn, asset.office_id)?;
             let number = store::docnum::next(
                 conn,
                 asset.office_id,
@@ -588,28 +588,20 @@ fn set_status(
     status: &str,
     reason: Option<&str>,
 ) -> Result<Disposal, ApiError> {
-    let before: Disposal = ad::table
-        .find(id)
-        .select(Disposal::as_select())
-        .first(conn)
-        .found("disposal")?;
-    let after: Disposal = diesel::update(ad::table.find(id))
-        .set((
+    store::update_audited!(
+        conn,
+        actor,
+        status,
+        "asset_disposal",
+        ad,
+        Disposal,
+        id,
+        (
             ad::status.eq(status),
             ad::rejection_reason.eq(reason),
             ad::version.eq(ad::version + 1),
-        ))
-        .returning(ad::all_columns)
-        .get_result(conn)
-        .api()?;
-    audit::record(
-        conn,
-        actor,
-        Change::new(status, "asset_disposal", id, Some(after.office_id))
-            .before(&before)
-            .after(&after),
-    )?;
-    Ok(after)
+        )
+    )
 }
 
 /// Disposals in the approval engine.
@@ -629,6 +621,7 @@ impl ApprovalDocument for DisposalDocument {
                 role("hq_finance", "hq_finance"),
             ],
             allow_same_approver: false,
+            thresholds: Default::default(),
         }
     }
 

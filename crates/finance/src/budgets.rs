@@ -260,7 +260,7 @@ pub fn draft_budget(
     body: &BudgetInput,
 ) -> Result<Budget, ApiError> {
     check_lines(&body.lines)?;
-    let code = org::require_open_office(conn, office)?;
+    let code = org::office_code(conn, office)?;
     // A line's department is one of the budget's office, or answered as missing.
     for (i, line) in body.lines.iter().enumerate() {
         if let Some(dept) = line.department_id {
@@ -835,12 +835,11 @@ fn set_status(
     status: &str,
     reason: Option<&str>,
 ) -> Result<(), ApiError> {
-    let before: BudgetRow = bg::table
-        .find(id)
-        .select(BudgetRow::as_select())
-        .first(conn)
-        .found("budget")?;
-    if status == "active" {
+    // An office has one active budget a year.
+    let one_active = |conn: &mut AnyConnection, before: &BudgetRow| {
+        if status != "active" {
+            return Ok(());
+        }
         let other: i64 = bg::table
             .filter(
                 bg::office_id
@@ -856,22 +855,22 @@ fn set_status(
                 "the office already has an active budget for this year",
             ));
         }
-    }
-    let after: BudgetRow = diesel::update(bg::table.find(id))
-        .set((
+        Ok(())
+    };
+    store::update_audited!(
+        conn,
+        actor,
+        status,
+        "budget",
+        bg,
+        BudgetRow,
+        id,
+        (
             bg::status.eq(status),
             bg::rejection_reason.eq(reason),
             bg::version.eq(bg::version + 1),
-        ))
-        .returning(bg::all_columns)
-        .get_result(conn)
-        .api()?;
-    audit::record(
-        conn,
-        actor,
-        Change::new(status, "budget", id, Some(after.office_id))
-            .before(&before)
-            .after(&after),
+        ),
+        guard = one_active
     )?;
     Ok(())
 }
@@ -893,6 +892,7 @@ impl ApprovalDocument for BudgetDocument {
                 role("hq_executive", "leadership_approval"),
             ],
             allow_same_approver: false,
+            thresholds: Default::default(),
         }
     }
 

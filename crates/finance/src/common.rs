@@ -3,22 +3,7 @@
 //! where every domain shares them — the scoped load of one record, the office a
 //! new record goes to, and the checks on a user named in a request body.
 
-use chrono::NaiveDate;
-use kernel::ApiError;
-
+pub use kernel::actions::not_in_future;
 pub use kernel::time::{now_db, today};
 pub use org::scope::{office_for_create, user_of_office};
 pub(crate) use store::load_scoped;
-
-/// 422 on `field` when `date` lies after today.
-pub fn not_in_future(field: &str, date: NaiveDate) -> Result<(), ApiError> {
-    if date > today() {
-        Err(ApiError::invalid_field(
-            field,
-            "future",
-            "cannot be in the future",
-        ))
-    } else {
-        Ok(())
-    }
-}

@@ -160,7 +160,7 @@ pub fn open(conn: &mut AnyConnection, office: i64, actor: &Actor) -> Result<Stoc
     let opened_by = actor
         .user_id
         .ok_or_else(|| ApiError::forbidden("a stocktake needs a person to open it"))?;
-    let code = org::require_open_office(conn, office)?;
+    let code = org::office_code(conn, office)?;
     let running: i64 = st::table
         .filter(st::office_id.eq(office).and(st::status.ne("settled")))
         .count()
@@ -548,30 +548,22 @@ fn set_status(
     status: &str,
     reason: Option<&str>,
 ) -> Result<StocktakeRow, ApiError> {
-    let before: StocktakeRow = st::table
-        .find(id)
-        .select(StocktakeRow::as_select())
-        .first(conn)
-        .found("stocktake")?;
     let settled = (status == "settled").then(|| kernel::time::to_db(kernel::time::now()));
-    let after: StocktakeRow = diesel::update(st::table.find(id))
-        .set((
+    store::update_audited!(
+        conn,
+        actor,
+        status,
+        "stocktake",
+        st,
+        StocktakeRow,
+        id,
+        (
             st::status.eq(status),
             st::rejection_reason.eq(reason),
             st::settled_at.eq(settled),
             st::version.eq(st::version + 1),
-        ))
-        .returning(st::all_columns)
-        .get_result(conn)
-        .api()?;
-    audit::record(
-        conn,
-        actor,
-        Change::new(status, "stocktake", id, Some(after.office_id))
-            .before(&before)
-            .after(&after),
-    )?;
-    Ok(after)
+        )
+    )
 }
 
 /// Stocktakes with differences in the approval engine.
@@ -590,6 +582,7 @@ impl ApprovalDocument for StocktakeDocument {
                 role("hq_finance", "hq_finance"),
             ],
             allow_same_approver: false,
+            thresholds: Default::default(),
         }
     }
 

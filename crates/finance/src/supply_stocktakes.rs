@@ -215,7 +215,7 @@ pub fn open(
     let opened_by = actor
         .user_id
         .ok_or_else(|| ApiError::forbidden("a stocktake needs a person to open it"))?;
-    let code = org::require_open_office(conn, office)?;
+    let code = org::office_code(conn, office)?;
     let running: i64 = ss::table
         .filter(ss::office_id.eq(office).and(ss::status.eq("open")))
         .count()

@@ -29,7 +29,8 @@ pub fn load(conn: &mut AnyConnection, registry: &workflow::Registry) -> Result<L
     let customers = sales_pipeline::demo::load(conn)?;
     let contracts = sales_pipeline::demo_pipeline::load(conn, registry)?;
     let trips = personnel::demo::load(conn, registry)?;
-    let expense_claims = finance::demo::load(conn, registry, &crate::app::PersonnelTrips)?;
+    let expense_claims =
+        finance::demo::load(conn, registry, &crate::facts::finance::PersonnelTrips)?;
     Ok(Loaded {
         loaded: true,
         users: org.users,

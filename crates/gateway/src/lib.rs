@@ -6,6 +6,7 @@
 pub mod app;
 pub mod config;
 pub mod demo;
+pub mod facts;
 pub mod fallback;
 pub mod idempotency;
 pub mod metrics;

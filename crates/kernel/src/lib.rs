@@ -2,6 +2,7 @@
 //! problem+json rendering, request extractors that validate, cursor pagination,
 //! money, reporting periods and UTC time. Every other crate speaks these types.
 
+pub mod actions;
 pub mod client;
 pub mod concurrency;
 pub mod error;

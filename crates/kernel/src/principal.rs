@@ -61,7 +61,8 @@ impl Reach {
         }
     }
 
-    fn union(&mut self, other: &Reach) {
+    /// Widens this reach by `other`.
+    pub fn union(&mut self, other: &Reach) {
         match (&mut *self, other) {
             (Reach::Company, _) => {}
             (_, Reach::Company) => *self = Reach::Company,

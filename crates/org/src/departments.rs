@@ -20,7 +20,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
-use crate::common::{location, now_db, page, require_open_office};
+use crate::common::{location, now_db, office_code, page, require_open_office};
 use crate::roles::{DEPARTMENT_MANAGE, DEPARTMENT_READ};
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -212,7 +212,7 @@ async fn create_department(
     );
     let dept = db
         .tx(move |conn| {
-            require_open_office(conn, body.office_id)?;
+            office_code(conn, body.office_id)?;
             if let Some(s) = body.supervisor_user_id {
                 check_supervisor(conn, body.office_id, s)?;
             }
@@ -243,15 +243,6 @@ async fn create_department(
         .insert_header(location(&format!("/org/departments/{}", dept.id)))
         .insert_header(etag(dept.version))
         .json(dept))
-}
-
-fn load(conn: &mut AnyConnection, id: i64) -> Result<Option<Department>, ApiError> {
-    departments::table
-        .find(id)
-        .select(Department::as_select())
-        .first(conn)
-        .optional()
-        .api()
 }
 
 /// Get a department.
@@ -331,10 +322,15 @@ async fn update_department(
     let body = body.into_inner();
     let dept = db
         .tx(move |conn| {
-            let before = load(conn, id)?.ok_or_else(|| ApiError::not_found("department"))?;
-            let authority = p
-                .authorize(DEPARTMENT_MANAGE, Some(before.office_id))
-                .map_err(|_| ApiError::not_found("department"))?;
+            let (before, authority) = store::load_scoped!(
+                conn,
+                p,
+                DEPARTMENT_MANAGE,
+                departments,
+                Department,
+                id,
+                "department"
+            );
             let actor = p.actor(authority);
             if before.version != if_match.0 {
                 return Err(version_conflict(before.version));

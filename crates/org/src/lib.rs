@@ -83,8 +83,22 @@ pub(crate) mod common {
         PageRequest::parse(limit, cursor)
     }
 
-    /// The office's code when it exists and is open. A closed office keeps its
-    /// history readable but accepts no new records (409 `invalid_transition`).
+    /// The code of the office a new record goes to (for its document number); 404
+    /// when there is no such office. Whether the office is open is not checked
+    /// here: the database refuses every new row of a closed office (the
+    /// open-office triggers, mapped by `store::db_error`).
+    pub fn office_code(conn: &mut AnyConnection, office_id: i64) -> Result<String, ApiError> {
+        offices::table
+            .find(office_id)
+            .select(offices::code)
+            .first(conn)
+            .found("office")
+    }
+
+    /// The office exists and is open: for changes to an office's existing
+    /// records and requests about the office itself, which the insert triggers
+    /// do not see. A closed office keeps its history readable (409
+    /// `invalid_transition`).
     pub fn require_open_office(
         conn: &mut AnyConnection,
         office_id: i64,
@@ -109,4 +123,4 @@ pub(crate) mod common {
     }
 }
 
-pub use common::require_open_office;
+pub use common::{office_code, require_open_office};

@@ -421,17 +421,29 @@ fn load_in_reach(
     id: i64,
 ) -> Result<(Office, kernel::Authority), ApiError> {
     p.require(perm)?;
-    let office: Option<Office> = offices::table
-        .find(id)
-        .select(Office::as_select())
-        .first(conn)
-        .optional()
-        .api()?;
-    let office = office.ok_or_else(|| ApiError::not_found("office"))?;
-    let authority = p
-        .authorize(perm, Some(office.id))
-        .map_err(|_| ApiError::not_found("office"))?;
+    let office = load_office(conn, p.reach(perm), id)?;
+    let authority = p.authorize(perm, Some(office.id))?;
     Ok((office, authority))
+}
+
+/// An office by id within `reach` (an office's reach is its own id), in the query.
+fn load_office(
+    conn: &mut AnyConnection,
+    reach: kernel::Reach,
+    id: i64,
+) -> Result<Office, ApiError> {
+    store::load_scoped!(
+        conn,
+        reach = reach,
+        from = (
+            offices::table.select(Office::as_select()),
+            offices::id,
+            offices::id
+        ),
+        Office,
+        id,
+        "office"
+    )
 }
 
 /// Get an office.
@@ -457,18 +469,7 @@ async fn get_office(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let reach = p.require(OFFICE_READ)?;
-    if !reach.contains(id) {
-        return Err(ApiError::not_found("office"));
-    }
-    let office: Office = db
-        .run(move |conn| {
-            offices::table
-                .find(id)
-                .select(Office::as_select())
-                .first(conn)
-                .found("office")
-        })
-        .await?;
+    let office: Office = db.run(move |conn| load_office(conn, reach, id)).await?;
     Ok(HttpResponse::Ok()
         .insert_header(etag(office.version))
         .json(office))
@@ -603,18 +604,11 @@ async fn list_office_changes(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let reach = p.require(OFFICE_READ)?;
-    if !reach.contains(id) {
-        return Err(ApiError::not_found("office"));
-    }
     let q = q.into_inner();
     let req = page(q.limit, q.cursor.as_deref())?;
     let result = db
         .run(move |conn| {
-            offices::table
-                .find(id)
-                .select(offices::id)
-                .first::<i64>(conn)
-                .found("office")?;
+            load_office(conn, reach, id)?;
             let mut query = office_changes::table
                 .filter(office_changes::office_id.eq(id))
                 .select(OfficeChange::as_select())

@@ -21,7 +21,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::{Validate, ValidationError};
 
-use crate::common::{location, now_db, page, require_open_office, today};
+use crate::common::{location, now_db, office_code, page, today};
 use crate::password;
 use crate::roles::{
     self, ROLE_ASSIGNMENT_MANAGE, ROLE_ASSIGNMENT_READ, RoleLevel, USER_MANAGE, USER_READ,
@@ -255,7 +255,7 @@ async fn create_user(
     let user = db
         .tx(move |conn| {
             if let Some(office) = body.office_id {
-                require_open_office(conn, office)?;
+                office_code(conn, office)?;
             }
             let user = insert_user(
                 conn,
@@ -333,13 +333,30 @@ pub fn insert_user_hashed(
         })
 }
 
-fn load_user(conn: &mut AnyConnection, id: i64) -> Result<Option<User>, ApiError> {
-    users::table
-        .find(id)
-        .select(USER_COLUMNS)
-        .first(conn)
-        .optional()
-        .api()
+/// A user within the reach of any of `perms`, the reach in the query; any other
+/// is 404 like a missing one.
+fn load_user(
+    conn: &mut AnyConnection,
+    p: &Principal,
+    perms: &[&'static str],
+    id: i64,
+) -> Result<User, ApiError> {
+    let mut reach = kernel::Reach::none();
+    for perm in perms {
+        reach.union(&p.reach(perm));
+    }
+    store::load_scoped!(
+        conn,
+        reach = reach,
+        from = (
+            users::table.select(USER_COLUMNS),
+            users::office_id,
+            users::id
+        ),
+        User,
+        id,
+        "user"
+    )
 }
 
 /// Get a user.
@@ -418,7 +435,8 @@ async fn update_user(
     let body = body.into_inner();
     let user = db
         .tx(move |conn| {
-            let before = load_user(conn, id)?.ok_or_else(|| ApiError::not_found("user"))?;
+            p.require(USER_MANAGE)?;
+            let before = load_user(conn, &p, &[USER_MANAGE], id)?;
             let actor = p.actor(authorize_user(&p, USER_MANAGE, before.office_id)?);
             if before.version != if_match.0 {
                 return Err(version_conflict(before.version));
@@ -778,15 +796,14 @@ async fn create_role_assignment(
     }
     let created = db
         .tx(move |conn| {
-            let target =
-                load_user(conn, body.user_id)?.ok_or_else(|| ApiError::not_found("user"))?;
             // The user must be someone the caller can see.
+            let target = load_user(conn, &p, &[USER_READ, ROLE_ASSIGNMENT_MANAGE], body.user_id)?;
             authorize_user(&p, USER_READ, target.office_id)
                 .or_else(|_| authorize_user(&p, ROLE_ASSIGNMENT_MANAGE, target.office_id))?;
             let scope = resolve_scope(conn, body.scope_kind, body.scope_id, def.level)?;
             let authority = match scope.office_id {
                 Some(office) => {
-                    require_open_office(conn, office)?;
+                    office_code(conn, office)?;
                     p.authorize(ROLE_ASSIGNMENT_MANAGE, Some(office))
                         .map_err(|_| ApiError::not_found("office"))?
                 }

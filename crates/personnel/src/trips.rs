@@ -220,7 +220,7 @@ pub fn apply(
         .user_id
         .ok_or_else(|| ApiError::forbidden("a trip needs a traveller"))?;
     check_dates(body.starts_on, body.ends_on)?;
-    let code = org::require_open_office(conn, office)?;
+    let code = org::office_code(conn, office)?;
     let now = kernel::time::now();
     let number = store::docnum::next(conn, office, &code, "BT", now.year())?;
     let now = kernel::time::to_db(now);
@@ -323,31 +323,24 @@ pub fn file_report(
 /// A trip the caller may see: their own, one in the offices their `trip:read`
 /// reaches, or one whose approval chain waits for or was decided by them.
 /// 404 otherwise, exactly as for a trip that does not exist.
+/// A trip the caller may read: their own, one of an office `trip:read` reaches,
+/// or one whose approval they decided or may decide — all in the query.
 fn load_trip(conn: &mut AnyConnection, p: &Principal, id: i64) -> Result<BusinessTrip, ApiError> {
-    let row: BusinessTrip = bt::table
-        .find(id)
-        .select(BusinessTrip::as_select())
-        .first(conn)
-        .found("business trip")?;
-    if row.traveller_user_id == p.user_id || p.reach(TRIP_READ).contains(row.office_id) {
-        return Ok(row);
-    }
-    if let Some(instance) = row
-        .approval_id
-        .map(|a| workflow::engine::load_instance(conn, a))
-        .transpose()?
-        .flatten()
-    {
-        let steps = workflow::engine::load_steps(conn, instance.id)?;
-        let approver = steps.iter().any(|s| {
-            s.decided_by == Some(p.user_id)
-                || workflow::engine::approver_authority(p, s, instance.office_id).is_some()
-        });
-        if approver {
-            return Ok(row);
-        }
-    }
-    Err(ApiError::not_found("business trip"))
+    store::load_scoped!(
+        conn,
+        reach = p.reach(TRIP_READ),
+        from = (
+            bt::table.select(BusinessTrip::as_select()),
+            bt::office_id,
+            bt::id
+        ),
+        also = bt::traveller_user_id
+            .eq(p.user_id)
+            .or(bt::id.eq_any(workflow::visibility::approver_doc_ids(conn, p, TRIP_DOC)?)),
+        BusinessTrip,
+        id,
+        "business trip"
+    )
 }
 
 /// Business trips: one's own, and those of the offices `trip:read` reaches.
@@ -483,27 +476,20 @@ fn set_trip_status(
     status: &str,
     reason: Option<&str>,
 ) -> Result<(), ApiError> {
-    let before: BusinessTrip = bt::table
-        .find(id)
-        .select(BusinessTrip::as_select())
-        .first(conn)
-        .found("business trip")?;
-    let after: BusinessTrip = diesel::update(bt::table.find(id))
-        .set((
+    store::update_audited!(
+        conn,
+        actor,
+        status,
+        "business_trip",
+        bt,
+        BusinessTrip,
+        id,
+        (
             bt::status.eq(status),
             bt::rejection_reason.eq(reason),
             bt::updated_at.eq(now_db()),
             bt::version.eq(bt::version + 1),
-        ))
-        .returning(bt::all_columns)
-        .get_result(conn)
-        .api()?;
-    audit::record(
-        conn,
-        actor,
-        Change::new(status, "business_trip", id, Some(after.office_id))
-            .before(&before)
-            .after(&after),
+        )
     )?;
     Ok(())
 }
@@ -532,6 +518,7 @@ impl ApprovalDocument for BusinessTripDocument {
                 role("office_director", "office_director"),
             ],
             allow_same_approver: false,
+            thresholds: Default::default(),
         }
     }
 

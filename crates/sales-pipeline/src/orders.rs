@@ -218,7 +218,7 @@ pub fn enter(
     ordered_on: NaiveDate,
     b: CreateOrder,
 ) -> Result<OrderView, ApiError> {
-    let code = org::require_open_office(conn, office)?;
+    let code = org::office_code(conn, office)?;
     let customer = customer_of_office(conn, "customer_id", b.customer_id, office)?;
     check_lines(&b.lines)?;
     let total = totals(&b.lines)?.total;
@@ -883,6 +883,7 @@ impl ApprovalDocument for CreditOverrideDocument {
                 role("hq_finance", "hq_finance"),
             ],
             allow_same_approver: false,
+            thresholds: Default::default(),
         }
     }
 
@@ -919,27 +920,20 @@ impl ApprovalDocument for CreditOverrideDocument {
         reason: Option<&str>,
         actor: &Actor,
     ) -> Result<(), ApiError> {
-        let before: CreditOverride = co::table
-            .find(doc_id)
-            .select(CreditOverride::as_select())
-            .first(conn)
-            .found("credit override")?;
-        let after: CreditOverride = diesel::update(co::table.find(doc_id))
-            .set((
+        store::update_audited!(
+            conn,
+            actor,
+            status,
+            "credit_override",
+            co,
+            CreditOverride,
+            doc_id,
+            (
                 co::status.eq(status),
                 co::rejection_reason.eq(reason),
                 co::updated_at.eq(now_db()),
                 co::version.eq(co::version + 1),
-            ))
-            .returning(co::all_columns)
-            .get_result(conn)
-            .api()?;
-        audit::record(
-            conn,
-            actor,
-            Change::new(status, "credit_override", doc_id, Some(after.office_id))
-                .before(&before)
-                .after(&after),
+            )
         )?;
         Ok(())
     }

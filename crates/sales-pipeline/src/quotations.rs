@@ -234,7 +234,7 @@ async fn create_quotation(
     let (office, authority) = office_for_create(&p, SALES_MANAGE, b.office_id)?;
     let v = db
         .tx(move |conn| {
-            let code = org::require_open_office(conn, office)?;
+            let code = org::office_code(conn, office)?;
             let customer = customer_of_office(conn, "customer_id", b.customer_id, office)?;
             if let Some(opp) = b.opportunity_id {
                 let found: i64 = o::table

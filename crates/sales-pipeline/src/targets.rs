@@ -485,7 +485,7 @@ async fn create_sales_target(
     let actor = p.actor(authority);
     let target = db
         .tx(move |conn| {
-            org::require_open_office(conn, office)?;
+            org::office_code(conn, office)?;
             let taken: i64 = st::table
                 .filter(st::office_id.eq(office).and(st::year.eq(body.year)))
                 .count()

@@ -108,6 +108,65 @@ pub fn diff(before: Option<&Value>, after: Option<&Value>) -> (Option<Value>, Op
     }
 }
 
+/// The office an audited record belongs to, whether its column is nullable or not.
+pub trait OfficeOf {
+    fn office_of(&self) -> Option<i64>;
+}
+
+impl OfficeOf for i64 {
+    fn office_of(&self) -> Option<i64> {
+        Some(*self)
+    }
+}
+
+impl OfficeOf for Option<i64> {
+    fn office_of(&self) -> Option<i64> {
+        *self
+    }
+}
+
+/// Load before → change → audit, written once: loads the record of `$table` by
+/// id as `$row`, runs the optional `guard` (given the connection and the row
+/// before) on it, applies `$set` (returning the
+/// row as it is after), and records `$action` on `$entity` with both sides, in
+/// the caller's transaction. Yields `Result<$row>` (the row after). Every status
+/// change an approval decides goes through it (the `ApprovalDocument::set_status`
+/// of each document type).
+#[macro_export]
+macro_rules! update_audited {
+    ($conn:expr, $actor:expr, $action:expr, $entity:literal, $table:ident, $row:ty, $id:expr, $set:expr $(, guard = $guard:expr)?) => {{
+        (|| -> Result<$row, kernel::ApiError> {
+            let before: $row = $crate::DbResultExt::found(
+                $table::table
+                    .find($id)
+                    .select(<$row>::as_select())
+                    .first($conn),
+                $entity,
+            )?;
+            $( ($guard)(&mut *$conn, &before)?; )?
+            let after: $row = $crate::DbResultExt::api(
+                diesel::update($table::table.find($id))
+                    .set($set)
+                    .returning($table::all_columns)
+                    .get_result($conn),
+            )?;
+            $crate::audit::record(
+                $conn,
+                $actor,
+                $crate::audit::Change::new(
+                    $action,
+                    $entity,
+                    $id,
+                    $crate::audit::OfficeOf::office_of(&after.office_id),
+                )
+                .before(&before)
+                .after(&after),
+            )?;
+            Ok(after)
+        })()
+    }};
+}
+
 /// Appends one event. Call it inside the write's transaction.
 pub fn record(
     conn: &mut AnyConnection,

@@ -107,6 +107,17 @@ macro_rules! list_scoped {
 /// query within a reach the handler already holds and yields `Result<row>`.
 #[macro_export]
 macro_rules! load_scoped {
+    // The same, also finding rows that match `$also` whatever their office (one's
+    // own record, one one approves).
+    ($conn:expr, reach = $reach:expr, from = ($from:expr, $office:expr, $idcol:expr), also = $also:expr, $row:ty, $id:expr, $what:literal) => {{
+        let mut query = $from
+            .filter($idcol.eq($id))
+            .into_boxed::<$crate::MultiBackend>();
+        if let Some(ids) = $crate::scoped::office_ids(&$reach) {
+            query = query.filter($also.or($office.eq_any(ids)));
+        }
+        $crate::DbResultExt::found(query.first::<$row>($conn), $what)
+    }};
     // Within a reach already required, without an authority: `Result<row>`.
     ($conn:expr, reach = $reach:expr, from = ($from:expr, $office:expr, $idcol:expr), $row:ty, $id:expr, $what:literal) => {{
         let mut query = $from

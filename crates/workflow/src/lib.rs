@@ -9,6 +9,7 @@ pub mod api;
 pub mod engine;
 pub mod office_requests;
 pub mod policy;
+pub mod visibility;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 

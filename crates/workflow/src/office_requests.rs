@@ -133,6 +133,7 @@ impl ApprovalDocument for OfficeRequestDocument {
             name: "Office opening and closing".to_owned(),
             steps: vec![role("hq_executive", "leadership_approval")],
             allow_same_approver: false,
+            thresholds: Default::default(),
         }
     }
 

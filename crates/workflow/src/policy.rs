@@ -5,6 +5,8 @@
 //! apply only when a condition on the document's amount or category holds, may
 //! carry a time limit, and says where it escalates when overdue.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::{Validate, ValidationError};
@@ -109,6 +111,28 @@ pub struct PolicyDef {
     /// May one person approve two steps of the same chain? Default no.
     #[serde(default)]
     pub allow_same_approver: bool,
+    /// The company's figures this document type's rules read, by name, in minor
+    /// units — e.g. `pre_approval_above` for expense claims (above it a claim
+    /// needs an HQ pre-approval). A name the type's default has and this policy
+    /// omits keeps the default's figure.
+    #[serde(default)]
+    #[validate(custom(function = "validate_figures"))]
+    #[schema(example = json!({"pre_approval_above": 5_000_000}))]
+    pub thresholds: BTreeMap<String, i64>,
+}
+
+fn validate_figures(figures: &BTreeMap<String, i64>) -> Result<(), ValidationError> {
+    if figures.len() > 20 || figures.keys().any(|k| k.is_empty() || k.len() > 64) {
+        let mut e = ValidationError::new("figures");
+        e.message = Some("at most 20 figures, named with 1 to 64 characters".into());
+        return Err(e);
+    }
+    if figures.values().any(|v| *v < 0) {
+        let mut e = ValidationError::new("range");
+        e.message = Some("a figure is an amount in minor units, never negative".into());
+        return Err(e);
+    }
+    Ok(())
 }
 
 fn validate_roles(steps: &[StepDef]) -> Result<(), ValidationError> {

@@ -1,0 +1,5 @@
+//! The gateway's adapters from one domain's facts to the traits another domain
+//! declares for them (domain crates never depend on each other): one file per
+//! consuming domain.
+
+pub mod finance;

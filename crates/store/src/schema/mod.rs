@@ -1,0 +1,18 @@
+//! The one portable schema both backends share: BigInt ids, Text enums and JSON,
+//! BigInt money in minor units, UTC `Timestamp`s. Each backend's migration folder
+//! creates exactly these tables.
+//!
+//! One file per domain; every table is re-exported here, so `store::schema::x`
+//! names any table.
+
+mod finance;
+mod org;
+mod personnel;
+mod sales;
+mod workflow;
+
+pub use finance::*;
+pub use org::*;
+pub use personnel::*;
+pub use sales::*;
+pub use workflow::*;

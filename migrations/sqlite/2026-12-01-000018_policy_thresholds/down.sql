@@ -1,0 +1,1 @@
+ALTER TABLE approval_policies DROP COLUMN thresholds_json;
