@@ -419,6 +419,24 @@ approval_test! {
         let (_, approval) = file(&app, &rep, 1000, None).await;
         approve(&app, &director, approval).await;
         assert_eq!(approve(&app, &director, approval).await["status"], "approved");
+
+        // A role held by two people besides the submitter keeps both steps, one
+        // person each.
+        let two = json!({"name": "GZ01 double check", "allow_same_approver": false,
+            "steps": [{"name": "first", "approver": {"kind": "role", "role": "sales_rep"}},
+                      {"name": "second", "approver": {"kind": "role", "role": "sales_rep"}}]});
+        app.patch_as(&admin, &format!("/api/v1/approvals/policies/{id}"), "\"2\"", &two).await.ok(200);
+        for user in ["gz01.staff", "gz01.market_specialist"] {
+            app.post_as(&director, "/api/v1/org/role-assignments", &json!({"user_id": app.user_id(user),
+                "role": "sales_rep", "scope_kind": "office", "scope_id": gz, "valid_from": "2026-01-01"})).await.ok(201);
+        }
+        let (_, approval) = file(&app, &rep, 1000, None).await;
+        let (body, _) = read(&app, &director, approval).await;
+        assert_eq!(step_names(&body, 1), vec!["first", "second"]);
+        let staff = app.login("gz01.staff").await;
+        let market = app.login("gz01.market_specialist").await;
+        approve(&app, &staff, approval).await;
+        assert_eq!(approve(&app, &market, approval).await["status"], "approved");
     }
 }
 

@@ -113,23 +113,44 @@ fn route_around_owner(
     Ok(approver)
 }
 
-/// Drops every step whose approver (the same role, or the same supervisor) also
-/// decides a later step: one person decides one step, so the earlier copy could
-/// only wait; the later one keeps the policy's order (the director after the
-/// department head).
-fn merge_same_approvers(
-    steps: Vec<(&StepDef, Approver, Option<i64>)>,
-) -> Vec<(&StepDef, Approver, Option<i64>)> {
+/// A step of the policy that applies, with the approver it resolved to and, for
+/// a supervisor step, the supervisor.
+type Resolved<'a> = (&'a StepDef, Approver, Option<i64>);
+
+/// Drops a step whose approver is also a later step's when only one person
+/// could decide both: the same supervisor, or a role with at most one holder
+/// other than the submitter. One person decides one step, so the earlier copy
+/// could only wait; the later one keeps the policy's order (the director after
+/// the department head). Where the role has several holders, each step keeps
+/// its own decider.
+fn merge_same_approvers<'a>(
+    conn: &mut AnyConnection,
+    steps: Vec<Resolved<'a>>,
+    owner: i64,
+    office_id: Option<i64>,
+) -> Result<Vec<Resolved<'a>>, ApiError> {
     let keys: Vec<_> = steps
         .iter()
         .map(|(_, a, s)| approver_columns(a, *s))
         .collect();
-    steps
-        .into_iter()
-        .enumerate()
-        .filter(|(i, _)| !keys[i + 1..].contains(&keys[*i]))
-        .map(|(_, step)| step)
-        .collect()
+    let mut kept = Vec::with_capacity(steps.len());
+    for (i, step) in steps.into_iter().enumerate() {
+        let repeated = keys[i + 1..].contains(&keys[i]);
+        let one_person = match &step.1 {
+            Approver::DepartmentSupervisor {} => true,
+            Approver::Role { role } => {
+                role_holders(conn, role, office_id)?
+                    .iter()
+                    .filter(|h| **h != owner)
+                    .count()
+                    <= 1
+            }
+        };
+        if !(repeated && one_person) {
+            kept.push(step);
+        }
+    }
+    Ok(kept)
 }
 
 /// Submits a document (or resubmits it after a rejection or withdrawal): resolves
@@ -211,7 +232,7 @@ pub fn submit(
     // approver is the same as a later step's (a role routed one level up onto the
     // next step's role) is merged into that later step, so no step waits for
     // someone who may not decide two steps.
-    let mut resolved: Vec<(&StepDef, Approver, Option<i64>)> = Vec::new();
+    let mut resolved: Vec<Resolved> = Vec::new();
     for def in &policy.steps {
         if !def
             .condition
@@ -249,7 +270,7 @@ pub fn submit(
         resolved.push((def, approver, supervisor_for_step));
     }
     if !policy.allow_same_approver {
-        resolved = merge_same_approvers(resolved);
+        resolved = merge_same_approvers(conn, resolved, info.owner_user_id, info.office_id)?;
     }
 
     let mut position = 0;
