@@ -188,12 +188,15 @@ async fn request_adjustment(
                 &actor,
                 Change::new("create", "budget_adjustment", row.id, Some(row.office_id)).after(&row),
             )?;
-            let instance = workflow::submit(conn, &registry, ADJUSTMENT_DOC, row.id, &actor)?;
-            diesel::update(ba::table.find(row.id))
-                .set(ba::approval_id.eq(instance.id))
-                .returning(ba::all_columns)
-                .get_result::<Adjustment>(conn)
-                .api()
+            workflow::submit_and_keep!(
+                conn,
+                &registry,
+                ADJUSTMENT_DOC,
+                ba,
+                Adjustment,
+                row.id,
+                &actor
+            )
         })
         .await?;
     Ok(HttpResponse::Created()

@@ -263,12 +263,15 @@ pub fn file_purchase(
         actor,
         Change::new("create", "asset_purchase", row.id, Some(office)).after(&row),
     )?;
-    let instance = workflow::submit(conn, registry, PURCHASE_DOC, row.id, actor)?;
-    diesel::update(ap::table.find(row.id))
-        .set(ap::approval_id.eq(instance.id))
-        .returning(ap::all_columns)
-        .get_result(conn)
-        .api()
+    workflow::submit_and_keep!(
+        conn,
+        registry,
+        PURCHASE_DOC,
+        ap,
+        AssetPurchase,
+        row.id,
+        actor
+    )
 }
 
 /// Registers what an approved request bought: one asset per unit, each linked to

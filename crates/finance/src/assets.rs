@@ -565,12 +565,7 @@ async fn request_disposal(
                 &actor,
                 Change::new("create", "asset_disposal", row.id, Some(row.office_id)).after(&row),
             )?;
-            let instance = workflow::submit(conn, &registry, DISPOSAL_DOC, row.id, &actor)?;
-            diesel::update(ad::table.find(row.id))
-                .set(ad::approval_id.eq(instance.id))
-                .returning(ad::all_columns)
-                .get_result::<Disposal>(conn)
-                .api()
+            workflow::submit_and_keep!(conn, &registry, DISPOSAL_DOC, ad, Disposal, row.id, &actor)
         })
         .await?;
     Ok(HttpResponse::Created()

@@ -510,16 +510,19 @@ async fn submit_budget(
             if before.version != if_match.0 {
                 return Err(version_conflict(before.version));
             }
-            let instance = workflow::submit(conn, &registry, BUDGET_DOC, id, &actor)?;
-            let row: BudgetRow = diesel::update(bg::table.find(id))
-                .set((
+            let row: BudgetRow = workflow::submit_and_keep!(
+                conn,
+                &registry,
+                BUDGET_DOC,
+                bg,
+                BudgetRow,
+                id,
+                &actor,
+                set = (
                     bg::status.eq("in_approval"),
-                    bg::approval_id.eq(instance.id),
-                    bg::version.eq(bg::version + 1),
-                ))
-                .returning(bg::all_columns)
-                .get_result(conn)
-                .api()?;
+                    bg::version.eq(bg::version + 1)
+                )
+            )?;
             audit::record(
                 conn,
                 &actor,

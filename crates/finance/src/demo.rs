@@ -119,33 +119,36 @@ pub fn load(
                     ],
                 },
             )?;
-            let instance = workflow::submit(
-                conn,
-                registry,
-                BUDGET_DOC,
-                budget.budget.id,
-                &director_actor,
-            )?;
-            diesel::update(store::schema::budgets::table.find(budget.budget.id))
-                .set((
-                    store::schema::budgets::status.eq("in_approval"),
-                    store::schema::budgets::approval_id.eq(instance.id),
-                    store::schema::budgets::version.eq(store::schema::budgets::version + 1),
-                ))
-                .execute(conn)
-                .api()?;
+            let approval_id = {
+                use store::schema::budgets as bg;
+                workflow::submit_and_keep!(
+                    conn,
+                    registry,
+                    BUDGET_DOC,
+                    bg,
+                    crate::budgets::BudgetRow,
+                    budget.budget.id,
+                    &director_actor,
+                    set = (
+                        bg::status.eq("in_approval"),
+                        bg::version.eq(bg::version + 1)
+                    )
+                )?
+                .approval_id
+                .ok_or_else(|| ApiError::internal(std::io::Error::other("no approval kept")))?
+            };
             approve(
                 conn,
                 registry,
                 "hq.finance",
-                instance.id,
+                approval_id,
                 Decide::Approve { comment: None },
             )?;
             approve(
                 conn,
                 registry,
                 "hq.executive",
-                instance.id,
+                approval_id,
                 Decide::Approve {
                     comment: Some("Approved for 2026".to_owned()),
                 },

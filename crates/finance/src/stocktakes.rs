@@ -464,16 +464,19 @@ pub fn submit(
     let differences = items.iter().any(|i| i.result != "present");
     let now = kernel::time::to_db(kernel::time::now());
     let after: StocktakeRow = if differences {
-        let instance = workflow::submit(conn, registry, STOCKTAKE_DOC, row.id, actor)?;
-        diesel::update(st::table.find(row.id))
-            .set((
+        workflow::submit_and_keep!(
+            conn,
+            registry,
+            STOCKTAKE_DOC,
+            st,
+            StocktakeRow,
+            row.id,
+            actor,
+            set = (
                 st::status.eq("in_approval"),
-                st::approval_id.eq(instance.id),
-                st::version.eq(st::version + 1),
-            ))
-            .returning(st::all_columns)
-            .get_result(conn)
-            .api()?
+                st::version.eq(st::version + 1)
+            )
+        )?
     } else {
         diesel::update(st::table.find(row.id))
             .set((

@@ -246,12 +246,8 @@ pub fn apply(
         .api()?;
     // The engine reads the stored trip, so it is written first; the approval's
     // id completes the same, still unseen, first version.
-    let instance = workflow::submit(conn, registry, TRIP_DOC, row.id, actor)?;
-    let row: BusinessTrip = diesel::update(bt::table.find(row.id))
-        .set(bt::approval_id.eq(Some(instance.id)))
-        .returning(bt::all_columns)
-        .get_result(conn)
-        .api()?;
+    let row: BusinessTrip =
+        workflow::submit_and_keep!(conn, registry, TRIP_DOC, bt, BusinessTrip, row.id, actor)?;
     audit::record(
         conn,
         actor,

@@ -774,12 +774,15 @@ async fn request_override(
                 &actor,
                 Change::new("create", "credit_override", row.id, Some(office)).after(&row),
             )?;
-            let instance = workflow::submit(conn, &registry, OVERRIDE_DOC, row.id, &actor)?;
-            diesel::update(co::table.find(row.id))
-                .set(co::approval_id.eq(instance.id))
-                .returning(co::all_columns)
-                .get_result::<CreditOverride>(conn)
-                .api()
+            workflow::submit_and_keep!(
+                conn,
+                &registry,
+                OVERRIDE_DOC,
+                co,
+                CreditOverride,
+                row.id,
+                &actor
+            )
         })
         .await?;
     Ok(HttpResponse::Created()

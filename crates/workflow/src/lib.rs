@@ -29,3 +29,23 @@ pub fn configure(cfg: &mut ServiceConfig) {
 pub fn registry() -> Registry {
     Registry::default().with(office_requests::document())
 }
+
+/// Submits document `$id` of `$doc_type` to the engine and keeps the approval on
+/// the document's own row (`$table::approval_id`), with the other changes
+/// submission makes (`set = (…)`: its status, version…), in the caller's
+/// transaction: yields `Result<$row>`, the row after. The one way a domain
+/// starts an approval, so no document type forgets to keep the link.
+#[macro_export]
+macro_rules! submit_and_keep {
+    ($conn:expr, $registry:expr, $doc_type:expr, $table:ident, $row:ty, $id:expr, $actor:expr $(, set = ($($set:expr),+ $(,)?))?) => {{
+        (|| -> Result<$row, kernel::ApiError> {
+            let instance = $crate::engine::submit($conn, $registry, $doc_type, $id, $actor)?;
+            store::DbResultExt::api(
+                diesel::update($table::table.find($id))
+                    .set(($table::approval_id.eq(Some(instance.id)), $($($set,)+)?))
+                    .returning($table::all_columns)
+                    .get_result::<$row>($conn),
+            )
+        })()
+    }};
+}

@@ -147,17 +147,20 @@ pub fn submit_to_approval(
         .set(ec::over_budget.eq(over))
         .execute(conn)
         .api()?;
-    let instance = workflow::submit(conn, registry, CLAIM_DOC, before.id, actor)?;
-    let row: ClaimRow = diesel::update(ec::table.find(before.id))
-        .set((
+    let row: ClaimRow = workflow::submit_and_keep!(
+        conn,
+        registry,
+        CLAIM_DOC,
+        ec,
+        ClaimRow,
+        before.id,
+        actor,
+        set = (
             ec::status.eq("in_approval"),
-            ec::approval_id.eq(instance.id),
             ec::rejection_reason.eq(None::<String>),
-            ec::version.eq(ec::version + 1),
-        ))
-        .returning(ec::all_columns)
-        .get_result(conn)
-        .api()?;
+            ec::version.eq(ec::version + 1)
+        )
+    )?;
     audit::record(
         conn,
         actor,

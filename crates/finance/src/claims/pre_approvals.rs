@@ -130,12 +130,15 @@ pub(super) async fn create_pre_approval(
                 &actor,
                 Change::new("create", "expense_pre_approval", row.id, Some(office)).after(&row),
             )?;
-            let instance = workflow::submit(conn, &registry, PRE_APPROVAL_DOC, row.id, &actor)?;
-            diesel::update(pa::table.find(row.id))
-                .set(pa::approval_id.eq(instance.id))
-                .returning(pa::all_columns)
-                .get_result::<PreApproval>(conn)
-                .api()
+            workflow::submit_and_keep!(
+                conn,
+                &registry,
+                PRE_APPROVAL_DOC,
+                pa,
+                PreApproval,
+                row.id,
+                &actor
+            )
         })
         .await?;
     Ok(HttpResponse::Created()

@@ -191,12 +191,15 @@ pub(super) async fn create_amendment(
                 Change::new("create", "contract_amendment", row.id, Some(row.office_id))
                     .after(&row),
             )?;
-            let instance = workflow::submit(conn, &registry, AMENDMENT_DOC, row.id, &actor)?;
-            diesel::update(am::table.find(row.id))
-                .set(am::approval_id.eq(instance.id))
-                .returning(am::all_columns)
-                .get_result::<Amendment>(conn)
-                .api()
+            workflow::submit_and_keep!(
+                conn,
+                &registry,
+                AMENDMENT_DOC,
+                am,
+                Amendment,
+                row.id,
+                &actor
+            )
         })
         .await?;
     Ok(HttpResponse::Created()
