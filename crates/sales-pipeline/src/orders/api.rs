@@ -1,158 +1,32 @@
-//! Orders (銷售訂單臺賬): entered by the office after a contract is signed, with
-//! a number, the customer, the contract, priced lines and a delivery date, then
-//! followed through production → shipping (carrier, tracking number) →
-//! installation and commissioning → customer training → completed, or
-//! cancelled with a reason. Every status change is kept.
-//!
-//! An order that would take the customer over their credit limit (信用額度) is
-//! refused with 409 `credit_limit_exceeded`, unless a credit override approved
-//! through the engine (office director, then HQ finance) covers the excess.
+//! The order endpoints under `/sales/orders`: entering an order (with the
+//! credit-limit check and the override it may use), the order book, reading
+//! one, moving it along the flow and its status history, with their request
+//! bodies. The records and the flow itself live in the parent module.
 
 use actix_web::{HttpResponse, get, post, web};
-use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use chrono::{Datelike, NaiveDate};
 use diesel::prelude::*;
 use kernel::concurrency::version_conflict;
 use kernel::responses::{ChangeErrors, ReadErrors, WriteErrors};
-use kernel::{
-    Actor, ApiError, ErrorCode, IfMatch, Page, PageRequest, Principal, ValidJson, ValidQuery, etag,
-};
+use kernel::{Actor, ApiError, IfMatch, Page, PageRequest, Principal, ValidJson, ValidQuery, etag};
 use org::roles::{SALES_MANAGE, SALES_READ};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use store::audit::{self, Change};
 use store::schema::{
-    contracts as ct, credit_overrides as co, customers as c, payments_received as pr,
-    sales_order_events as ev, sales_orders as so,
+    contracts as ct, credit_overrides as co, customers as c, sales_order_events as ev,
+    sales_orders as so,
 };
 use store::{AnyConnection, Db, DbResultExt, MultiBackend};
 use utoipa::{IntoParams, ToSchema};
-use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
-use workflow::policy::{PolicyDef, role};
-use workflow::{ApprovalDocument, DocumentInfo, Registry};
 
+use super::credit::{credit_exposure, credit_refusal};
+use super::overrides::CreditOverride;
+use super::{LINES, Order, OrderEvent, OrderStatus, OrderView};
 use crate::common::{
-    Line, PageQuery, PricedLineInput, check_lines, customer_of_office, insert_lines, lines_of,
+    PageQuery, PricedLineInput, check_lines, customer_of_office, insert_lines, lines_of,
     lines_of_many, load_scoped, now_db, office_for_create, totals, user_of_office,
 };
-
-pub const LINES: &str = "order";
-pub const OVERRIDE_DOC: &str = "credit_override";
-
-pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_orders)
-        .service(create_order)
-        .service(get_order)
-        .service(move_order)
-        .service(order_events)
-        .service(list_overrides)
-        .service(request_override)
-        .service(get_override);
-}
-
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum OrderStatus {
-    Entered,
-    InProduction,
-    Shipped,
-    Installed,
-    Trained,
-    Completed,
-    Cancelled,
-}
-
-/// The order of the flow; `cancelled` leaves it.
-pub const FLOW: [OrderStatus; 6] = [
-    OrderStatus::Entered,
-    OrderStatus::InProduction,
-    OrderStatus::Shipped,
-    OrderStatus::Installed,
-    OrderStatus::Trained,
-    OrderStatus::Completed,
-];
-
-impl OrderStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrderStatus::Entered => "entered",
-            OrderStatus::InProduction => "in_production",
-            OrderStatus::Shipped => "shipped",
-            OrderStatus::Installed => "installed",
-            OrderStatus::Trained => "trained",
-            OrderStatus::Completed => "completed",
-            OrderStatus::Cancelled => "cancelled",
-        }
-    }
-
-    /// The one next status in the flow, and `cancelled` before shipping.
-    pub fn next_allowed(current: &str) -> Vec<OrderStatus> {
-        let Some(i) = FLOW.iter().position(|s| s.as_str() == current) else {
-            return Vec::new();
-        };
-        let mut out: Vec<OrderStatus> = FLOW.get(i + 1).copied().into_iter().collect();
-        if i <= 1 {
-            out.push(OrderStatus::Cancelled);
-        }
-        out
-    }
-}
-
-#[derive(Debug, Clone, Serialize, Queryable, Selectable, ToSchema)]
-#[diesel(table_name = so)]
-pub struct Order {
-    pub id: i64,
-    pub office_id: i64,
-    #[schema(example = "SO-GZ-2026-0001")]
-    pub number: String,
-    pub customer_id: i64,
-    pub contract_id: Option<i64>,
-    /// The sales person credited with the order.
-    pub sales_user_id: Option<i64>,
-    pub ordered_on: NaiveDate,
-    pub delivery_date: NaiveDate,
-    pub currency: String,
-    /// The sum of the line amounts, minor units.
-    pub total: i64,
-    #[schema(value_type = OrderStatus)]
-    pub status: String,
-    pub carrier: Option<String>,
-    pub tracking_number: Option<String>,
-    pub cancel_reason: Option<String>,
-    /// The approved credit override the order used.
-    pub credit_override_id: Option<i64>,
-    pub created_by: i64,
-    #[serde(with = "kernel::time::utc")]
-    #[schema(value_type = String, format = DateTime)]
-    pub created_at: NaiveDateTime,
-    #[serde(with = "kernel::time::utc")]
-    #[schema(value_type = String, format = DateTime)]
-    pub updated_at: NaiveDateTime,
-    pub version: i64,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OrderView {
-    #[serde(flatten)]
-    pub order: Order,
-    pub lines: Vec<Line>,
-}
-
-#[derive(Debug, Clone, Serialize, Queryable, Selectable, ToSchema)]
-#[diesel(table_name = ev)]
-pub struct OrderEvent {
-    pub id: i64,
-    pub order_id: i64,
-    pub office_id: i64,
-    #[schema(value_type = Option<OrderStatus>)]
-    pub from_status: Option<String>,
-    #[schema(value_type = OrderStatus)]
-    pub to_status: String,
-    pub note: Option<String>,
-    pub user_id: i64,
-    #[serde(with = "kernel::time::utc")]
-    #[schema(value_type = String, format = DateTime)]
-    pub created_at: NaiveDateTime,
-}
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -174,40 +48,6 @@ pub struct CreateOrder {
     /// An approved, unused credit override of this customer, when the order
     /// would exceed the credit limit.
     pub credit_override_id: Option<i64>,
-}
-
-/// What the customer owes or has on order: the totals of their orders not
-/// cancelled, less every payment received from them; never below zero.
-pub fn credit_exposure(conn: &mut AnyConnection, customer_id: i64) -> Result<i64, ApiError> {
-    let orders: Vec<i64> = so::table
-        .filter(
-            so::customer_id
-                .eq(customer_id)
-                .and(so::status.ne("cancelled")),
-        )
-        .select(so::total)
-        .load(conn)
-        .api()?;
-    let paid: Vec<i64> = pr::table
-        .filter(pr::customer_id.eq(customer_id))
-        .select(pr::amount)
-        .load(conn)
-        .api()?;
-    Ok((orders.iter().sum::<i64>() - paid.iter().sum::<i64>()).max(0))
-}
-
-fn credit_refusal(limit: i64, exposure: i64, total: i64) -> ApiError {
-    let excess = exposure + total - limit;
-    ApiError::new(
-        ErrorCode::CreditLimitExceeded,
-        format!(
-            "the order ({total}) on top of the customer's exposure ({exposure}) exceeds the credit limit ({limit}) by {excess}; request a credit override"
-        ),
-    )
-    .with_extra("credit_limit", limit.into())
-    .with_extra("exposure", exposure.into())
-    .with_extra("order_total", total.into())
-    .with_extra("excess", excess.into())
 }
 
 pub fn enter(
@@ -366,7 +206,7 @@ pub fn enter(
     )
 )]
 #[post("/sales/orders")]
-async fn create_order(
+pub(super) async fn create_order(
     db: web::Data<Db>,
     p: Principal,
     body: ValidJson<CreateOrder>,
@@ -440,7 +280,7 @@ pub struct ListOrders {
     responses((status = 200, description = "A page of orders", body = Page<OrderView>), ReadErrors)
 )]
 #[get("/sales/orders")]
-async fn list_orders(
+pub(super) async fn list_orders(
     db: web::Data<Db>,
     p: Principal,
     q: ValidQuery<ListOrders>,
@@ -488,7 +328,7 @@ async fn list_orders(
     responses((status = 200, description = "The order", body = OrderView, headers(("ETag" = String))), ReadErrors)
 )]
 #[get("/sales/orders/{id}")]
-async fn get_order(
+pub(super) async fn get_order(
     db: web::Data<Db>,
     p: Principal,
     id: web::Path<i64>,
@@ -617,7 +457,7 @@ pub fn advance(
     responses((status = 200, description = "Moved", body = Order, headers(("ETag" = String))), ChangeErrors)
 )]
 #[post("/sales/orders/{id}/status")]
-async fn move_order(
+pub(super) async fn move_order(
     db: web::Data<Db>,
     p: Principal,
     id: web::Path<i64>,
@@ -642,7 +482,7 @@ async fn move_order(
     responses((status = 200, description = "A page of status changes", body = Page<OrderEvent>), ReadErrors)
 )]
 #[get("/sales/orders/{id}/events")]
-async fn order_events(
+pub(super) async fn order_events(
     db: web::Data<Db>,
     p: Principal,
     id: web::Path<i64>,
@@ -671,302 +511,4 @@ async fn order_events(
         })
         .await?;
     Ok(HttpResponse::Ok().json(page))
-}
-
-#[derive(Debug, Clone, Serialize, Queryable, Selectable, ToSchema)]
-#[diesel(table_name = co)]
-pub struct CreditOverride {
-    pub id: i64,
-    pub office_id: i64,
-    pub customer_id: i64,
-    /// How far above the limit it lets one order go, minor units.
-    pub amount: i64,
-    pub reason: String,
-    /// `in_approval`, `approved`, `rejected` or `withdrawn`.
-    pub status: String,
-    pub approval_id: Option<i64>,
-    pub rejection_reason: Option<String>,
-    /// The order that used it; an override serves one order.
-    pub order_id: Option<i64>,
-    pub created_by: i64,
-    #[serde(with = "kernel::time::utc")]
-    #[schema(value_type = String, format = DateTime)]
-    pub created_at: NaiveDateTime,
-    #[serde(with = "kernel::time::utc")]
-    #[schema(value_type = String, format = DateTime)]
-    pub updated_at: NaiveDateTime,
-    pub version: i64,
-}
-
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RequestOverride {
-    pub customer_id: i64,
-    /// The excess to allow, minor units (the `excess` of the refusal).
-    #[validate(range(min = 1, max = 1_000_000_000_000_000_i64))]
-    #[schema(minimum = 1, maximum = 1_000_000_000_000_000_i64, example = 1_200_000)]
-    pub amount: i64,
-    #[validate(length(min = 1, max = 1000))]
-    #[schema(
-        min_length = 1,
-        max_length = 1000,
-        example = "老客戶,回款記錄良好,旺季備貨"
-    )]
-    pub reason: String,
-}
-
-/// Request a credit override for one order above a customer's limit; it goes
-/// to the office director, then HQ finance.
-#[utoipa::path(
-    tag = "sales",
-    security(("bearer" = [])),
-    request_body = RequestOverride,
-    responses(
-        (status = 201, description = "Requested and submitted", body = CreditOverride, headers(("Location" = String))),
-        WriteErrors
-    )
-)]
-#[post("/sales/credit-overrides")]
-async fn request_override(
-    db: web::Data<Db>,
-    registry: web::Data<Registry>,
-    p: Principal,
-    body: ValidJson<RequestOverride>,
-) -> Result<HttpResponse, ApiError> {
-    let b = body.into_inner();
-    let registry = registry.get_ref().clone();
-    let row = db
-        .tx(move |conn| {
-            // The customer decides the office; one outside the caller's reach
-            // is refused like a missing one.
-            let office: Option<i64> = c::table
-                .find(b.customer_id)
-                .select(c::office_id)
-                .first(conn)
-                .optional()
-                .api()?;
-            let office = office
-                .filter(|o| p.reach(SALES_MANAGE).contains(*o))
-                .ok_or_else(|| {
-                    ApiError::invalid_field("customer_id", "not_found", "no such customer")
-                })?;
-            p.require(SALES_MANAGE)?;
-            let actor = p.actor(p.authorize(SALES_MANAGE, Some(office))?);
-            customer_of_office(conn, "customer_id", b.customer_id, office)?;
-            let now = now_db();
-            let row: CreditOverride = diesel::insert_into(co::table)
-                .values((
-                    co::office_id.eq(office),
-                    co::customer_id.eq(b.customer_id),
-                    co::amount.eq(b.amount),
-                    co::reason.eq(&b.reason),
-                    co::status.eq("in_approval"),
-                    co::created_by.eq(p.user_id),
-                    co::created_at.eq(now),
-                    co::updated_at.eq(now),
-                    co::version.eq(1_i64),
-                ))
-                .returning(co::all_columns)
-                .get_result(conn)
-                .api()?;
-            audit::record(
-                conn,
-                &actor,
-                Change::new("create", "credit_override", row.id, Some(office)).after(&row),
-            )?;
-            workflow::submit_and_keep!(
-                conn,
-                &registry,
-                OVERRIDE_DOC,
-                co,
-                CreditOverride,
-                row.id,
-                &actor
-            )
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            actix_web::http::header::LOCATION,
-            format!("/api/v1/sales/credit-overrides/{}", row.id),
-        ))
-        .json(row))
-}
-
-#[derive(Debug, Deserialize, Validate, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListOverrides {
-    pub office_id: Option<i64>,
-    pub customer_id: Option<i64>,
-    #[validate(range(min = 1, max = 200))]
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    pub cursor: Option<String>,
-}
-
-/// Credit overrides in the caller's reach.
-#[utoipa::path(
-    tag = "sales",
-    security(("bearer" = [])),
-    params(ListOverrides),
-    responses((status = 200, description = "A page of credit overrides", body = Page<CreditOverride>), ReadErrors)
-)]
-#[get("/sales/credit-overrides")]
-async fn list_overrides(
-    db: web::Data<Db>,
-    p: Principal,
-    q: ValidQuery<ListOverrides>,
-) -> Result<HttpResponse, ApiError> {
-    let reach = p.require(SALES_READ)?;
-    let f = q.into_inner();
-    let req = PageRequest::<i64>::parse(f.limit, f.cursor.as_deref())?;
-    let page = db
-        .run(move |conn| {
-            let rows = store::list_scoped!(conn, reach, co, CreditOverride, req, asc, |q| {
-                if let Some(v) = f.office_id {
-                    q = q.filter(co::office_id.eq(v));
-                }
-                if let Some(v) = f.customer_id {
-                    q = q.filter(co::customer_id.eq(v));
-                }
-                q
-            })?;
-            Ok(req.page(rows, |r| r.id, |r| r))
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(page))
-}
-
-/// A credit override.
-#[utoipa::path(
-    tag = "sales",
-    security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Credit override id")),
-    responses((status = 200, description = "The credit override", body = CreditOverride), ReadErrors)
-)]
-#[get("/sales/credit-overrides/{id}")]
-async fn get_override(
-    db: web::Data<Db>,
-    p: Principal,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let row = db
-        .run(move |conn| {
-            Ok(load_scoped!(
-                conn,
-                p,
-                SALES_READ,
-                co,
-                CreditOverride,
-                id,
-                "credit override"
-            )
-            .0)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(row))
-}
-
-/// Credit overrides in the approval engine.
-pub struct CreditOverrideDocument;
-
-impl ApprovalDocument for CreditOverrideDocument {
-    fn doc_type(&self) -> &'static str {
-        OVERRIDE_DOC
-    }
-
-    /// 超出信用額度的訂單: the office director, then HQ finance.
-    fn default_policy(&self) -> PolicyDef {
-        PolicyDef {
-            name: "Credit overrides (超信用額度)".to_owned(),
-            steps: vec![
-                role("office_director", "office_director"),
-                role("hq_finance", "hq_finance"),
-            ],
-            allow_same_approver: false,
-            thresholds: Default::default(),
-        }
-    }
-
-    fn describe(&self, conn: &mut AnyConnection, doc_id: i64) -> Result<DocumentInfo, ApiError> {
-        let o: CreditOverride = co::table
-            .find(doc_id)
-            .select(CreditOverride::as_select())
-            .first(conn)
-            .found("credit override")?;
-        let (name, limit, currency): (String, i64, String) = c::table
-            .find(o.customer_id)
-            .select((c::name, c::credit_limit, c::currency))
-            .first(conn)
-            .api()?;
-        Ok(DocumentInfo {
-            office_id: Some(o.office_id),
-            owner_user_id: o.created_by,
-            owner_department_id: None,
-            amount: Some(o.amount),
-            currency,
-            category: None,
-            summary: format!(
-                "credit override for {name} (limit {limit}): +{} — {}",
-                o.amount, o.reason
-            ),
-        })
-    }
-
-    fn set_status(
-        &self,
-        conn: &mut AnyConnection,
-        doc_id: i64,
-        status: &str,
-        reason: Option<&str>,
-        actor: &Actor,
-    ) -> Result<(), ApiError> {
-        store::update_audited!(
-            conn,
-            actor,
-            status,
-            "credit_override",
-            co,
-            CreditOverride,
-            doc_id,
-            (
-                co::status.eq(status),
-                co::rejection_reason.eq(reason),
-                co::updated_at.eq(now_db()),
-                co::version.eq(co::version + 1),
-            )
-        )?;
-        Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn orders_move_one_step_and_cancel_only_before_shipping() {
-        use OrderStatus::*;
-        assert_eq!(
-            OrderStatus::next_allowed("entered"),
-            vec![InProduction, Cancelled]
-        );
-        assert_eq!(
-            OrderStatus::next_allowed("in_production"),
-            vec![Shipped, Cancelled]
-        );
-        assert_eq!(OrderStatus::next_allowed("shipped"), vec![Installed]);
-        assert_eq!(OrderStatus::next_allowed("trained"), vec![Completed]);
-        assert!(OrderStatus::next_allowed("completed").is_empty());
-        assert!(OrderStatus::next_allowed("cancelled").is_empty());
-    }
-
-    #[test]
-    fn the_refusal_names_the_excess() {
-        let e = credit_refusal(1_000, 700, 500);
-        assert_eq!(e.code, ErrorCode::CreditLimitExceeded);
-        assert!(e.detail.contains("by 200"));
-    }
 }
