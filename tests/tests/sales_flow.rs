@@ -209,12 +209,17 @@ db_test! {
         let res = app.act_as(&rep, &format!("{cpath}/complete"), &etag(&after), &json!({})).await;
         assert_eq!(res.problem(409, "invalid_transition")["outstanding"], 550_000);
 
-        // A target for the year: HQ sets it, the splits add up.
+        // A target for the year: HQ sets the figure, the office's plan splits it
+        // and is in force once the director approves it.
         let admin = app.login("hq.admin").await;
+        let target = app.post_as(&admin, "/api/v1/sales/targets", &json!({"office_id": gz, "year": year, "amount": 12_000_000})).await.ok(201);
+        let head = app.login("gz01.department_supervisor").await;
         let months: Vec<i64> = vec![1_000_000; 12];
-        app.post_as(&admin, "/api/v1/sales/targets", &json!({"office_id": gz, "year": year, "amount": 12_000_000,
+        let plan = app.post_as(&head, &format!("/api/v1/sales/targets/{}/plans", target["id"]), &json!({
             "quarters": [3_000_000, 3_000_000, 3_000_000, 3_000_000], "months": months,
             "persons": [{"user_id": app.user_id("gz01.sales_rep"), "amount": 12_000_000}]})).await.ok(201);
+        let plan = app.act_as(&head, &format!("/api/v1/sales/plans/{}/submit", plan["id"]), "\"1\"", &json!({})).await.ok(200);
+        app.approve_as("gz01.office_director", plan["approval_id"].as_i64().unwrap()).await;
 
         // The analyses, against the figures above.
         let from = format!("{year}-01-01");

@@ -1,8 +1,9 @@
 //! Market records and sales targets on both backends: market research and the
 //! manager's review, the competitor base, expansion plans through the approval
 //! engine (department manager, then office director), campaigns and their
-//! evaluation with the cost per lead, targets whose splits must add up, who may
-//! set and re-split them, the audit trail, and cross-office isolation.
+//! evaluation with the cost per lead, HQ's targets and the office's sales plans
+//! whose splits must add up and are in force only once approved, the audit
+//! trail, and cross-office isolation.
 
 use actix_web::test::TestRequest;
 use branchline_tests::{Isolated, TestApp, TestResponse, assert_isolated, db_test, json};
@@ -417,131 +418,197 @@ db_test! {
     }
 }
 
-fn target_body(gz: i64, year: i32, people: &[(i64, i64)]) -> Value {
+/// A plan's split of 1,200,000 among the given people.
+fn plan_split(people: &[(i64, i64)]) -> Value {
     json!({
-        "office_id": gz,
-        "year": year,
-        "amount": 1_200_000,
         "quarters": [240_000, 300_000, 300_000, 360_000],
         "months": [60_000, 80_000, 100_000, 100_000, 100_000, 100_000, 100_000, 100_000, 100_000, 100_000, 120_000, 140_000],
-        "persons": people.iter().map(|(u, a)| json!({"user_id": u, "amount": a})).collect::<Vec<_>>()
+        "persons": people.iter().map(|(u, a)| json!({"user_id": u, "amount": a})).collect::<Vec<_>>(),
+        "note": "重點客戶 12 家"
+    })
+}
+
+/// HQ's 1,200,000 target for GZ01 in `year`; returns its id.
+async fn hq_target(app: &TestApp, gz: i64, year: i32) -> i64 {
+    let admin = app.login("hq.admin").await;
+    id(&app
+        .post_as(
+            &admin,
+            "/api/v1/sales/targets",
+            &json!({"office_id": gz, "year": year, "amount": 1_200_000}),
+        )
+        .await
+        .ok(201))
+}
+
+fn plans_of(app: &TestApp, target: i64) -> i64 {
+    use store::schema::sales_plans as sp;
+    app.conn(|c| {
+        sp::table
+            .filter(sp::target_id.eq(target))
+            .count()
+            .get_result(c)
+            .unwrap()
     })
 }
 
 db_test! {
-    async fn target_splits_must_add_up(app) {
+    async fn plan_splits_must_add_up_to_hq_s_figure(app) {
         app.load_demo_org();
         let gz = app.office_id("GZ01");
         let rep = app.user_id("gz01.sales_rep");
         let supervisor = app.user_id("gz01.department_supervisor");
-        let admin = app.login("hq.admin").await;
+        let tid = hq_target(&app, gz, 2027).await;
+        let head = app.login("gz01.department_supervisor").await;
+        let path = format!("/api/v1/sales/targets/{tid}/plans");
 
-        let mut bad = target_body(gz, 2027, &[(rep, 700_000), (supervisor, 500_000)]);
+        let mut bad = plan_split(&[(rep, 700_000), (supervisor, 500_000)]);
         bad["quarters"] = json!([240_000, 300_000, 300_000, 300_000]);
-        let res = app.post_as(&admin, "/api/v1/sales/targets", &bad).await;
+        let res = app.post_as(&head, &path, &bad).await;
         // Q4 no longer adds up to the year, nor its months to Q4.
         assert_eq!(fields(&res.problem(422, "validation_failed")), vec!["quarters", "months"]);
 
-        let mut bad = target_body(gz, 2027, &[(rep, 700_000), (supervisor, 500_000)]);
+        let mut bad = plan_split(&[(rep, 700_000), (supervisor, 500_000)]);
         bad["months"][3] = json!(90_000);
         bad["months"][4] = json!(90_000);
-        let body = app.post_as(&admin, "/api/v1/sales/targets", &bad).await.problem(422, "validation_failed");
+        let body = app.post_as(&head, &path, &bad).await.problem(422, "validation_failed");
         assert_eq!(fields(&body), vec!["months"]);
         assert!(body["errors"][0]["message"].as_str().unwrap().contains("quarter 2"), "{body}");
 
-        let bad = target_body(gz, 2027, &[(rep, 700_000), (supervisor, 400_000)]);
-        let res = app.post_as(&admin, "/api/v1/sales/targets", &bad).await;
+        let bad = plan_split(&[(rep, 700_000), (supervisor, 400_000)]);
+        let res = app.post_as(&head, &path, &bad).await;
         assert_eq!(fields(&res.problem(422, "validation_failed")), vec!["persons"]);
 
-        let bad = target_body(gz, 2027, &[(rep, 700_000), (rep, 500_000)]);
-        let res = app.post_as(&admin, "/api/v1/sales/targets", &bad).await;
+        let bad = plan_split(&[(rep, 700_000), (rep, 500_000)]);
+        let res = app.post_as(&head, &path, &bad).await;
         assert_eq!(fields(&res.problem(422, "validation_failed")), vec!["persons[1].user_id"]);
 
-        let bad = target_body(gz, 2027, &[(rep, 700_000), (app.user_id("sh01.sales_rep"), 500_000)]);
-        let res = app.post_as(&admin, "/api/v1/sales/targets", &bad).await;
-        assert_eq!(fields(&res.problem(422, "validation_failed")), vec!["persons[1].user_id"]);
+        // A person of another office is answered exactly as one that does not exist.
+        let other = app.post_as(&head, &path, &plan_split(&[(rep, 700_000), (app.user_id("sh01.sales_rep"), 500_000)])).await.problem(422, "validation_failed");
+        let missing = app.post_as(&head, &path, &plan_split(&[(rep, 700_000), (9_999_999, 500_000)])).await.problem(422, "validation_failed");
+        assert_eq!(fields(&other), vec!["persons[1].user_id"]);
+        assert_eq!(other["errors"], missing["errors"]);
 
-        let mut short = target_body(gz, 2027, &[(rep, 1_200_000)]);
+        let mut short = plan_split(&[(rep, 1_200_000)]);
         short["quarters"] = json!([1_200_000]);
-        let res = app.post_as(&admin, "/api/v1/sales/targets", &short).await;
+        let res = app.post_as(&head, &path, &short).await;
         assert_eq!(fields(&res.problem(422, "validation_failed")), vec!["quarters"]);
 
-        // Nothing was stored by the refused requests.
+        // Nothing was stored by the refused requests, and no split is in force.
+        assert_eq!(plans_of(&app, tid), 0);
         let stored = app.conn(|c| sales_pipeline::targets::target_for(c, gz, 2027).unwrap());
-        assert_eq!(stored, None);
+        assert_eq!(stored, Some((1_200_000, vec![])));
     }
 }
 
 db_test! {
-    async fn hq_sets_the_annual_target_and_the_office_re_splits_it(app) {
+    async fn hq_sets_the_figure_and_the_office_s_approved_plan_splits_it(app) {
         app.load_demo_org();
         let gz = app.office_id("GZ01");
         let rep = app.user_id("gz01.sales_rep");
         let supervisor = app.user_id("gz01.department_supervisor");
         let specialist = app.user_id("gz01.market_specialist");
         let director = app.login("gz01.office_director").await;
+        let head = app.login("gz01.department_supervisor").await;
         let admin = app.login("hq.admin").await;
-        let body = target_body(gz, 2027, &[(rep, 700_000), (supervisor, 500_000)]);
+        let figure = json!({"office_id": gz, "year": 2027, "amount": 1_200_000});
 
         // The office director may not set the annual figure.
-        app.post_as(&director, "/api/v1/sales/targets", &body).await.problem(403, "forbidden");
-
-        let res = app.post_as(&admin, "/api/v1/sales/targets", &body).await;
+        app.post_as(&director, "/api/v1/sales/targets", &figure).await.problem(403, "forbidden");
+        let res = app.post_as(&admin, "/api/v1/sales/targets", &figure).await;
         assert_eq!(res.header("etag"), Some("\"1\""));
         let target = res.ok(201);
         let tid = id(&target);
-        assert_eq!(res.header("location"), Some(format!("/api/v1/sales/targets/{tid}").as_str()));
-        assert_eq!((target["amount"].clone(), target["currency"].clone(), target["quarters"].clone()),
-            (json!(1_200_000), json!("CNY"), json!([240_000, 300_000, 300_000, 360_000])));
-        assert_eq!(target["months"][11], json!({"month": 12, "amount": 140_000}));
-        assert_eq!(target["persons"], json!([{"user_id": rep, "amount": 700_000}, {"user_id": supervisor, "amount": 500_000}]));
+        let tpath = format!("/api/v1/sales/targets/{tid}");
+        assert_eq!(res.header("location"), Some(tpath.as_str()));
+        assert_eq!((target["amount"].clone(), target["currency"].clone(), target["plan_id"].clone(), target["quarters"].clone(), target["persons"].clone()),
+            (json!(1_200_000), json!("CNY"), Value::Null, json!([]), json!([])));
+        // One target per office and year; the split is no longer HQ's to send.
+        app.post_as(&admin, "/api/v1/sales/targets", &figure).await.problem(409, "duplicate");
+        let mut with_split = figure.clone();
+        with_split["quarters"] = json!([300_000, 300_000, 300_000, 300_000]);
+        app.post_as(&admin, "/api/v1/sales/targets", &with_split).await.problem(400, "unknown_field");
+
+        // The sales department drafts the plan; a sales rep may not.
+        let rep_token = app.login("gz01.sales_rep").await;
+        let path = format!("{tpath}/plans");
+        app.post_as(&rep_token, &path, &plan_split(&[(rep, 1_200_000)])).await.problem(403, "forbidden");
+        let res = app.post_as(&head, &path, &plan_split(&[(rep, 700_000), (supervisor, 500_000)])).await;
+        let plan = res.ok(201);
+        let pid = id(&plan);
+        let ppath = format!("/api/v1/sales/plans/{pid}");
+        assert_eq!(res.header("location"), Some(ppath.as_str()));
+        assert_eq!((plan["status"].clone(), plan["amount"].clone(), plan["quarters"].clone(), plan["target_id"].clone()),
+            (json!("draft"), json!(1_200_000), json!([240_000, 300_000, 300_000, 360_000]), json!(tid)));
+        assert_eq!(plan["months"][11], json!({"month": 12, "amount": 140_000}));
+
+        // A draft changes; it is not in force.
+        let changed = put_as(&app, &head, &ppath, "\"1\"", &plan_split(&[(rep, 600_000), (supervisor, 300_000), (specialist, 300_000)])).await.ok(200);
+        assert_eq!((changed["version"].clone(), changed["persons"].as_array().unwrap().len()), (json!(2), 3));
+        put_as(&app, &head, &ppath, "\"1\"", &plan_split(&[(rep, 1_200_000)])).await.problem(412, "version_conflict");
         let stored = app.conn(|c| sales_pipeline::targets::target_for(c, gz, 2027).unwrap());
-        assert_eq!(stored, Some((1_200_000, vec![(rep, 700_000), (supervisor, 500_000)])));
+        assert_eq!(stored, Some((1_200_000, vec![])));
 
-        // One target per office and year.
-        app.post_as(&admin, "/api/v1/sales/targets", &body).await.problem(409, "duplicate");
-
-        // The director re-splits months and persons within the amount.
-        let path = format!("/api/v1/sales/targets/{tid}");
-        let mut resplit = target_body(gz, 2027, &[(rep, 600_000), (supervisor, 300_000), (specialist, 300_000)]);
-        for key in ["office_id", "year"] {
-            resplit.as_object_mut().unwrap().remove(key);
-        }
-        resplit["months"] = json!([80_000, 80_000, 80_000, 100_000, 100_000, 100_000, 100_000, 100_000, 100_000, 120_000, 120_000, 120_000]);
-        let changed = put_as(&app, &director, &path, "\"1\"", &resplit).await.ok(200);
-        assert_eq!((changed["version"].clone(), changed["quarters"].clone()),
-            (json!(2), json!([240_000, 300_000, 300_000, 360_000])));
-        assert_eq!(changed["persons"].as_array().unwrap().len(), 3);
-        put_as(&app, &director, &path, "\"1\"", &resplit).await.problem(412, "version_conflict");
+        // Submitted by the department manager, whose own step is skipped: the director approves.
+        let submitted = app.act_as(&head, &format!("{ppath}/submit"), "\"2\"", &json!({})).await.ok(200);
+        assert_eq!(submitted["status"], "in_approval");
+        let approval = submitted["approval_id"].as_i64().unwrap();
+        put_as(&app, &head, &ppath, "\"3\"", &plan_split(&[(rep, 1_200_000)])).await.problem(409, "invalid_transition");
+        app.approve_as("gz01.office_director", approval).await;
+        let approved = app.get_as(&head, &ppath).await.ok(200);
+        assert_eq!(approved["status"], "approved");
+        let target = app.get_as(&director, &tpath).await.ok(200);
+        assert_eq!((target["plan_id"].clone(), target["quarters"].clone(), target["version"].clone()),
+            (json!(pid), json!([240_000, 300_000, 300_000, 360_000]), json!(2)));
         let stored = app.conn(|c| sales_pipeline::targets::target_for(c, gz, 2027).unwrap());
         assert_eq!(stored, Some((1_200_000, vec![(rep, 600_000), (supervisor, 300_000), (specialist, 300_000)])));
 
-        // Changing the amount is HQ's.
-        let mut raised = resplit.clone();
-        raised["amount"] = json!(1_320_000);
-        raised["quarters"][3] = json!(480_000);
-        raised["months"][11] = json!(240_000);
-        raised["persons"][0]["amount"] = json!(720_000);
-        put_as(&app, &director, &path, "\"2\"", &raised).await.problem(403, "forbidden");
-        let raised = put_as(&app, &admin, &path, "\"2\"", &raised).await.ok(200);
-        assert_eq!((raised["amount"].clone(), raised["quarters"][3].clone()), (json!(1_320_000), json!(480_000)));
+        // A re-split is a new plan; once approved, the old one is superseded.
+        let second = id(&app.post_as(&head, &path, &plan_split(&[(rep, 1_000_000), (specialist, 200_000)])).await.ok(201));
+        let spath = format!("/api/v1/sales/plans/{second}");
+        let approval = app.act_as(&head, &format!("{spath}/submit"), "\"1\"", &json!({})).await.ok(200)["approval_id"].as_i64().unwrap();
+        app.approve_as("gz01.office_director", approval).await;
+        assert_eq!(app.get_as(&head, &ppath).await.ok(200)["status"], "superseded");
+        assert_eq!(app.get_as(&head, &tpath).await.ok(200)["plan_id"], second);
+        let stored = app.conn(|c| sales_pipeline::targets::target_for(c, gz, 2027).unwrap());
+        assert_eq!(stored, Some((1_200_000, vec![(rep, 1_000_000), (specialist, 200_000)])));
 
-        let page = app.get_as(&director, "/api/v1/sales/targets?year=2027").await.ok(200);
-        assert_eq!(ids(&page), vec![tid]);
-        assert_eq!(page["items"][0]["months"].as_array().unwrap().len(), 12);
-        assert_eq!(page["items"][0]["persons"].as_array().unwrap().len(), 3);
+        // A draft for the current figure, then HQ raises the figure: the split in
+        // force goes out of force, and the draft no longer adds up.
+        let third = id(&app.post_as(&head, &path, &plan_split(&[(rep, 1_200_000)])).await.ok(201));
+        put_as(&app, &director, &tpath, "\"3\"", &json!({"amount": 1_320_000})).await.problem(403, "forbidden");
+        put_as(&app, &admin, &tpath, "\"2\"", &json!({"amount": 1_320_000})).await.problem(412, "version_conflict");
+        let raised = put_as(&app, &admin, &tpath, "\"3\"", &json!({"amount": 1_320_000})).await.ok(200);
+        assert_eq!((raised["amount"].clone(), raised["plan_id"].clone(), raised["months"].clone()), (json!(1_320_000), Value::Null, json!([])));
+        assert_eq!(app.get_as(&head, &spath).await.ok(200)["status"], "superseded");
+        let res = app.act_as(&head, &format!("/api/v1/sales/plans/{third}/submit"), "\"1\"", &json!({})).await;
+        assert_eq!(fields(&res.problem(422, "validation_failed")), vec!["quarters", "persons"]);
+        assert_eq!(app.get_as(&head, &format!("/api/v1/sales/plans/{third}")).await.ok(200)["status"], "draft");
+
+        let page = app.get_as(&director, &format!("/api/v1/sales/plans?target_id={tid}&status=superseded")).await.ok(200);
+        assert_eq!(ids(&page), vec![pid, second]);
+        assert_eq!(ids(&app.get_as(&director, "/api/v1/sales/targets?year=2027").await.ok(200)), vec![tid]);
         assert!(ids(&app.get_as(&director, "/api/v1/sales/targets?year=2028").await.ok(200)).is_empty());
-        assert_eq!(actions(&app, "sales_target", tid), vec!["create", "update", "update"]);
+        assert_eq!(actions(&app, "sales_target", tid), vec!["create", "plan", "plan", "update"]);
+        assert_eq!(actions(&app, "sales_plan", pid), vec!["create", "update", "submit", "approved", "superseded"]);
 
-        // Another office's director neither sees nor changes it.
+        // Another office's director neither sees nor changes the target or its plans.
         let sh = app.login("sh01.office_director").await;
         assert_isolated(&app, &sh, Isolated {
             list: "/api/v1/sales/targets?limit=200",
-            item: path.clone(),
+            item: tpath.clone(),
             id: tid,
             patch: None,
             actions: vec![],
         }).await;
-        put_as(&app, &sh, &path, "\"3\"", &resplit).await.problem(404, "not_found");
+        assert_isolated(&app, &sh, Isolated {
+            list: "/api/v1/sales/plans?limit=200",
+            item: format!("/api/v1/sales/plans/{third}"),
+            id: third,
+            patch: None,
+            actions: vec![(format!("/api/v1/sales/plans/{third}/submit"), json!({}))],
+        }).await;
+        put_as(&app, &sh, &tpath, "\"4\"", &json!({"amount": 1})).await.problem(404, "not_found");
+        app.post_as(&sh, &path, &plan_split(&[(app.user_id("sh01.sales_rep"), 1_200_000)])).await.problem(404, "not_found");
     }
 }

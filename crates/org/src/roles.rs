@@ -115,7 +115,7 @@ pub const PERMISSIONS: &[(&str, &str)] = &[
     ),
     (
         SALES_TARGET_MANAGE,
-        "set an office's annual sales target (company-wide holders) and split it into months and persons",
+        "set an office's annual sales target (company-wide holders); in an office, draft and submit the sales plan that splits it into quarters, months and persons",
     ),
     (
         TRIP_READ,
@@ -347,6 +347,7 @@ pub const ROLES: &[RoleDef] = &[
             EXPENSE_READ,
             SALES_READ,
             SALES_MANAGE,
+            SALES_TARGET_MANAGE,
             TRIP_READ,
         ],
     },

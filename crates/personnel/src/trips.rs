@@ -25,7 +25,7 @@ use store::{AnyConnection, Db, DbResultExt};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
-use workflow::policy::{Approver, PolicyDef, StepDef, role};
+use workflow::policy::{PolicyDef, role, supervisor};
 use workflow::{ApprovalDocument, DocumentInfo, Registry};
 
 use crate::common::{allow, created, department_of, now_db, today};
@@ -504,13 +504,7 @@ impl ApprovalDocument for BusinessTripDocument {
         PolicyDef {
             name: "Business trip (出差審批)".to_owned(),
             steps: vec![
-                StepDef {
-                    name: "department_supervisor".to_owned(),
-                    approver: Approver::DepartmentSupervisor {},
-                    condition: None,
-                    time_limit_hours: None,
-                    escalate_to: None,
-                },
+                supervisor("department_supervisor"),
                 role("office_director", "office_director"),
             ],
             allow_same_approver: false,

@@ -44,5 +44,6 @@ pub fn documents() -> Vec<Arc<dyn ApprovalDocument>> {
         Arc::new(contracts::AmendmentDocument),
         Arc::new(orders::CreditOverrideDocument),
         Arc::new(market::ExpansionPlanDocument),
+        Arc::new(targets::SalesPlanDocument),
     ]
 }

@@ -38,7 +38,8 @@ impl Approver {
     }
 
     /// One level up, when a policy does not say where an overdue step goes:
-    /// department supervisor → office director → regional manager → leadership.
+    /// department supervisor → office director → regional manager → leadership;
+    /// an HQ function → leadership. Leadership has nobody above it.
     pub fn default_escalation(&self) -> Option<Approver> {
         let role = |r: &str| Some(Approver::Role { role: r.to_owned() });
         match self {
@@ -47,6 +48,7 @@ impl Approver {
                 Some(RoleLevel::Office) if r == "office_director" => role("regional_manager"),
                 Some(RoleLevel::Office) => role("office_director"),
                 Some(RoleLevel::Region) => role("hq_executive"),
+                Some(RoleLevel::Company) if r != "hq_executive" => role("hq_executive"),
                 _ => None,
             },
         }
@@ -150,6 +152,18 @@ fn validate_roles(steps: &[StepDef]) -> Result<(), ValidationError> {
     Ok(())
 }
 
+/// Shorthand for policies written in code (defaults, tests): a step the
+/// submitter's department supervisor decides.
+pub fn supervisor(step: &str) -> StepDef {
+    StepDef {
+        name: step.to_owned(),
+        approver: Approver::DepartmentSupervisor {},
+        condition: None,
+        time_limit_hours: None,
+        escalate_to: None,
+    }
+}
+
 /// Shorthand for policies written in code (defaults, tests).
 pub fn role(name: &str, step: &str) -> StepDef {
     StepDef {
@@ -214,6 +228,14 @@ mod tests {
         assert_eq!(
             up(Approver::Role {
                 role: "hq_finance".into()
+            }),
+            Some(Approver::Role {
+                role: "hq_executive".into()
+            })
+        );
+        assert_eq!(
+            up(Approver::Role {
+                role: "hq_executive".into()
             }),
             None
         );

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use kernel::{Actor, ApiError};
 use store::schema::{expense_claims as ec, expense_pre_approvals as pa, users};
 use store::{AnyConnection, DbResultExt};
-use workflow::policy::{Approver, PolicyDef, StepDef, role};
+use workflow::policy::{PolicyDef, StepDef, role, supervisor};
 use workflow::{ApprovalDocument, DocumentInfo};
 
 use super::pre_approvals::PreApproval;
@@ -56,11 +56,8 @@ impl ApprovalDocument for ClaimDocument {
                     ..role("operations_specialist", "preliminary_review")
                 },
                 StepDef {
-                    name: "department_head".to_owned(),
-                    approver: Approver::DepartmentSupervisor {},
-                    condition: None,
                     time_limit_hours: Some(48),
-                    escalate_to: None,
+                    ..supervisor("department_head")
                 },
                 StepDef {
                     time_limit_hours: Some(72),

@@ -8,7 +8,7 @@ use kernel::{Actor, ApiError};
 use store::audit::{self, Change};
 use store::schema::{contract_amendments as am, contract_instalments as ci, contracts as ct};
 use store::{AnyConnection, DbResultExt};
-use workflow::policy::{Approver, Condition, PolicyDef, StepDef, role};
+use workflow::policy::{Condition, PolicyDef, StepDef, role, supervisor};
 use workflow::{ApprovalDocument, DocumentInfo};
 
 use super::amendments::Amendment;
@@ -26,11 +26,8 @@ fn contract_policy(name: &str) -> PolicyDef {
         name: name.to_owned(),
         steps: vec![
             StepDef {
-                name: "department_review".to_owned(),
-                approver: Approver::DepartmentSupervisor {},
-                condition: None,
                 time_limit_hours: Some(48),
-                escalate_to: None,
+                ..supervisor("department_review")
             },
             StepDef {
                 time_limit_hours: Some(72),

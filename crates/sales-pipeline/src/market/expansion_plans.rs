@@ -18,7 +18,7 @@ use store::{AnyConnection, Db, DbResultExt};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
-use workflow::policy::{Approver, PolicyDef, StepDef, role};
+use workflow::policy::{PolicyDef, role, supervisor};
 use workflow::{ApprovalDocument, DocumentInfo, Registry};
 
 use super::{allow, created};
@@ -487,13 +487,7 @@ impl ApprovalDocument for ExpansionPlanDocument {
         PolicyDef {
             name: "Market expansion plan (市場拓展計劃)".to_owned(),
             steps: vec![
-                StepDef {
-                    name: "department_manager".to_owned(),
-                    approver: Approver::DepartmentSupervisor {},
-                    condition: None,
-                    time_limit_hours: None,
-                    escalate_to: None,
-                },
+                supervisor("department_manager"),
                 role("office_director", "office_director"),
             ],
             allow_same_approver: false,

@@ -400,6 +400,27 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
+        plan_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    sales_plans (id) {
+        id -> BigInt,
+        target_id -> BigInt,
+        office_id -> BigInt,
+        year -> Integer,
+        amount -> BigInt,
+        months_json -> Text,
+        persons_json -> Text,
+        note -> Nullable<Text>,
+        status -> Text,
+        approval_id -> Nullable<BigInt>,
+        rejection_reason -> Nullable<Text>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
     }
 }
 
@@ -442,6 +463,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     payments_received,
     dunning_actions,
     sales_targets,
+    sales_plans,
     sales_target_months,
     sales_target_persons,
     customers,

@@ -113,6 +113,32 @@ fn route_around_owner(
     Ok(approver)
 }
 
+/// Refuses a submission whose step, even one level up, only the submitter could
+/// decide (company leadership's own document under a policy that ends with
+/// leadership): it would wait for ever, since nobody approves their own
+/// document. 409, naming the step; HQ gives the office a policy with another
+/// approver for it.
+fn only_the_owner(
+    conn: &mut AnyConnection,
+    def: &StepDef,
+    approver: &Approver,
+    owner: i64,
+    office_id: Option<i64>,
+) -> Result<(), ApiError> {
+    let Approver::Role { role } = approver else {
+        return Ok(());
+    };
+    let holders = role_holders(conn, role, office_id)?;
+    if holders == [owner] {
+        return Err(ApiError::conflict(format!(
+            "step `{}` resolves to `{role}`, whose only holder is the submitter, and there is nobody above it: nobody may approve their own document, so the approval policy must name another approver",
+            def.name
+        ))
+        .with_extra("step", def.name.clone().into()));
+    }
+    Ok(())
+}
+
 /// A step of the policy that applies, with the approver it resolved to and, for
 /// a supervisor step, the supervisor.
 type Resolved<'a> = (&'a StepDef, Approver, Option<i64>);
@@ -263,7 +289,9 @@ pub fn submit(
         };
         let approver = match def.approver {
             Approver::Role { .. } => {
-                route_around_owner(conn, def, info.owner_user_id, info.office_id)?
+                let approver = route_around_owner(conn, def, info.owner_user_id, info.office_id)?;
+                only_the_owner(conn, def, &approver, info.owner_user_id, info.office_id)?;
+                approver
             }
             Approver::DepartmentSupervisor {} => def.approver.clone(),
         };
