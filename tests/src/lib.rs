@@ -234,6 +234,7 @@ impl TestApp {
             state = state.with_document(doc);
         }
         let app = atest::init_service(build_app_with(state.clone(), routes)).await;
+        gateway::app::spawn_epoch_watch(db.clone(), state.principals.clone());
         let service = service(app.map(|res: ServiceResponse<_>| res.map_into_boxed_body()));
         Some(TestApp {
             service,

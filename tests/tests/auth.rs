@@ -1,6 +1,7 @@
 //! Identity on both backends: login and lockout, refresh rotation and reuse
 //! detection, logout, expired / tampered / foreign-algorithm tokens, deactivated
-//! users, password change, and every demo user signing in.
+//! users, password change, every demo user signing in, and the cache of
+//! resolved callers (served until the principal epoch moves).
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -310,5 +311,54 @@ db_test! {
             assert_eq!(me["user"]["username"], username.as_str());
             assert_eq!(me["roles"].as_array().unwrap().len(), 1, "{username}");
         }
+    }
+}
+
+db_test! {
+    async fn callers_are_served_from_the_cache_until_the_epoch_moves(app) {
+        app.load_demo_org();
+        let staff = app.login("gz01.staff").await;
+        let id = app.user_id("gz01.staff");
+        let before = app.get_as(&staff, "/api/v1/me").await.ok(200)["user"]["display_name"].clone();
+        // A change written with the epoch trigger switched off: the cached caller
+        // is still served — the steady state does not read the user again.
+        let (off, on) = match app.backend() {
+            Backend::Sqlite => (
+                "DROP TRIGGER users_principal_epoch_update".to_owned(),
+                "CREATE TRIGGER users_principal_epoch_update AFTER UPDATE OF active, office_id, username, display_name ON users \
+                 BEGIN UPDATE principal_epoch SET generation = generation + 1 WHERE id = 1; END".to_owned(),
+            ),
+            Backend::Postgres => (
+                "ALTER TABLE users DISABLE TRIGGER users_principal_epoch".to_owned(),
+                "ALTER TABLE users ENABLE TRIGGER users_principal_epoch".to_owned(),
+            ),
+        };
+        app.conn(|c| {
+            use diesel::connection::SimpleConnection;
+            c.batch_execute(&off).unwrap();
+            c.batch_execute(&format!("UPDATE users SET display_name = 'Renamed' WHERE id = {id}")).unwrap();
+            c.batch_execute(&on).unwrap();
+        });
+        assert_eq!(app.get_as(&staff, "/api/v1/me").await.ok(200)["user"]["display_name"], before);
+        // The epoch moves (as any such change moves it): within the watch
+        // interval the caller is loaded again.
+        app.conn(|c| {
+            use diesel::connection::SimpleConnection;
+            c.batch_execute("UPDATE principal_epoch SET generation = generation + 1 WHERE id = 1").unwrap();
+        });
+        let started = std::time::Instant::now();
+        loop {
+            let name = app.get_as(&staff, "/api/v1/me").await.ok(200)["user"]["display_name"].clone();
+            if name == "Renamed" {
+                break;
+            }
+            assert!(started.elapsed() < std::time::Duration::from_secs(2), "still {name} after {:?}", started.elapsed());
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        // A change through the API is seen at once by the process that made it.
+        let admin = app.login("hq.admin").await;
+        let version = app.get_as(&admin, &format!("/api/v1/org/users/{id}")).await.header("etag").unwrap().to_owned();
+        app.patch_as(&admin, &format!("/api/v1/org/users/{id}"), &version, &json!({"display_name": "Again"})).await.ok(200);
+        assert_eq!(app.get_as(&staff, "/api/v1/me").await.ok(200)["user"]["display_name"], "Again");
     }
 }

@@ -17,6 +17,7 @@ use kernel::responses::{
     UnsupportedMediaType,
 };
 use kernel::{ErrorCode, FieldError, Problem};
+use org::principal::PrincipalCache;
 use org::{DbResolver, OrgSettings, TokenSettings};
 use store::Db;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -41,6 +42,8 @@ pub struct AppState {
     pub org: OrgSettings,
     /// Every document type the approval engine routes.
     pub documents: workflow::Registry,
+    /// Callers resolved by this process (`org::principal`), shared by its workers.
+    pub principals: Arc<PrincipalCache>,
 }
 
 impl AppState {
@@ -61,6 +64,7 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             org: OrgSettings::new(tokens),
             documents: documents(),
+            principals: Arc::new(PrincipalCache::default()),
         }
     }
 
@@ -69,6 +73,35 @@ impl AppState {
         self.documents = self.documents.with(doc);
         self
     }
+}
+
+/// Reads the principal epoch every `store::epoch::WATCH_INTERVAL`, so that this
+/// process drops cached callers soon after another process changed who may do
+/// what (its own changes it sees as they commit). While the epoch cannot be read
+/// nothing is served from the cache, so the bound holds through an outage. Runs
+/// until the runtime stops; every server process and test app starts one.
+pub fn spawn_epoch_watch(db: Db, principals: Arc<PrincipalCache>) {
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(store::epoch::WATCH_INTERVAL);
+        let mut failing = false;
+        loop {
+            tick.tick().await;
+            match db.refresh_epoch().await {
+                Ok(_) if failing => {
+                    failing = false;
+                    tracing::info!("principal epoch readable again");
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    principals.clear();
+                    if !failing {
+                        failing = true;
+                        tracing::warn!(error = ?e, "cannot read the principal epoch; no caller is served from the cache until it can be read");
+                    }
+                }
+            }
+        }
+    });
 }
 
 /// Every document type the approval engine routes: the engine's own and each
@@ -264,6 +297,7 @@ pub fn build_app_with(
     let resolver: Resolver = Arc::new(DbResolver {
         db: state.db.clone(),
         tokens: state.org.tokens.clone(),
+        cache: state.principals.clone(),
     });
     app.app_data(web::Data::new(resolver))
         .app_data(web::Data::new(state.db.clone()))

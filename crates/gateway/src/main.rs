@@ -185,6 +185,7 @@ fn serve(db: Db, config: Config) -> Result<(), String> {
     let workers = config.workers;
     let state_db = db.clone();
     let state = AppState::new(db, config);
+    let principals = state.principals.clone();
     {
         let mut conn = state_db
             .pool()
@@ -206,6 +207,8 @@ fn serve(db: Db, config: Config) -> Result<(), String> {
             println!("Branchline is listening on http://{addr}");
             println!("API documentation: http://{addr}/docs/");
         }
+        // Cached callers follow other replicas' changes to who may do what.
+        gateway::app::spawn_epoch_watch(state_db.clone(), principals);
         // Overdue approval steps escalate one level up, checked every minute. Each
         // step is claimed with a compare-and-set, so replicas never escalate twice.
         let escalation_db = state_db.clone();

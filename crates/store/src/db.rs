@@ -9,6 +9,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use kernel::{ApiError, ErrorCode};
 
 use crate::conn::{AnyConnection, Backend, DatabaseUrl};
+use crate::epoch::Epoch;
 use crate::pool::{ConnectError, Pool, PoolOptions, connect};
 
 /// The application's handle on its database.
@@ -16,12 +17,35 @@ use crate::pool::{ConnectError, Pool, PoolOptions, connect};
 pub struct Db {
     pool: Pool,
     url: DatabaseUrl,
+    epoch: Epoch,
 }
 
 impl Db {
     pub fn connect(url: DatabaseUrl, opts: &PoolOptions) -> Result<Db, ConnectError> {
         let pool = connect(url.clone(), opts)?;
-        Ok(Db { pool, url })
+        Ok(Db {
+            pool,
+            url,
+            epoch: Epoch::default(),
+        })
+    }
+
+    /// The principal epoch as this process last saw it (see [`crate::epoch`]).
+    pub fn epoch(&self) -> &Epoch {
+        &self.epoch
+    }
+
+    /// Reads the principal epoch from the database into [`Db::epoch`]: what a
+    /// process runs every [`crate::epoch::WATCH_INTERVAL`] to learn of other
+    /// processes' changes.
+    pub async fn refresh_epoch(&self) -> Result<i64, ApiError> {
+        let epoch = self.epoch.clone();
+        self.run(move |conn| {
+            let generation = crate::epoch::read(conn)?;
+            epoch.observe(generation);
+            Ok(generation)
+        })
+        .await
     }
 
     pub fn backend(&self) -> Backend {
@@ -84,13 +108,24 @@ impl Db {
     }
 
     /// Runs `f` inside one write transaction: committed when it returns `Ok`,
-    /// rolled back when it returns `Err`.
+    /// rolled back when it returns `Err`. Before committing it reads the principal
+    /// epoch, so a change to who may do what is seen by this process as soon as
+    /// the transaction that made it has committed.
     pub async fn tx<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        self.run(move |conn| transaction(conn, f)).await
+        let epoch = self.epoch.clone();
+        self.run(move |conn| {
+            let (value, generation) = transaction(conn, |conn| {
+                let value = f(conn)?;
+                Ok::<_, ApiError>((value, crate::epoch::read(conn)?))
+            })?;
+            epoch.observe(generation);
+            Ok(value)
+        })
+        .await
     }
 }
 

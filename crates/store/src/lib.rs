@@ -8,6 +8,7 @@ pub mod audit;
 pub mod conn;
 pub mod db;
 pub mod docnum;
+pub mod epoch;
 pub mod idempotency;
 pub mod migrate;
 pub mod pool;

@@ -1,0 +1,13 @@
+DROP TRIGGER offices_principal_epoch_update;
+DROP TRIGGER offices_principal_epoch_delete;
+DROP TRIGGER offices_principal_epoch_insert;
+DROP TRIGGER departments_principal_epoch_update;
+DROP TRIGGER departments_principal_epoch_delete;
+DROP TRIGGER departments_principal_epoch_insert;
+DROP TRIGGER role_assignments_principal_epoch_update;
+DROP TRIGGER role_assignments_principal_epoch_delete;
+DROP TRIGGER role_assignments_principal_epoch_insert;
+DROP TRIGGER users_principal_epoch_update;
+DROP TRIGGER users_principal_epoch_delete;
+DROP TRIGGER users_principal_epoch_insert;
+DROP TABLE principal_epoch;
