@@ -3,7 +3,7 @@
 //! patterns (`/api/v1/org/offices/{id}`), never raw paths, so the label set stays
 //! bounded whatever clients send.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -19,10 +19,18 @@ struct Histogram {
     count: u64,
 }
 
+/// One route's figures. Looked up by the route's `&str`, so recording a request
+/// allocates nothing once the route has been seen.
+#[derive(Default)]
+struct RouteStats {
+    /// (method, status) → requests.
+    requests: BTreeMap<(String, u16), u64>,
+    latency: Histogram,
+}
+
 #[derive(Default)]
 struct Inner {
-    requests: BTreeMap<(String, String, u16), u64>,
-    latency: BTreeMap<String, Histogram>,
+    routes: HashMap<String, RouteStats>,
 }
 
 #[derive(Default)]
@@ -41,11 +49,21 @@ impl Metrics {
     pub fn record(&self, route: &str, method: &str, status: u16, elapsed: Duration) {
         let secs = elapsed.as_secs_f64();
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        *inner
+        let stats = match inner.routes.get_mut(route) {
+            Some(stats) => stats,
+            None => inner.routes.entry(route.to_owned()).or_default(),
+        };
+        match stats
             .requests
-            .entry((route.to_owned(), method.to_owned(), status))
-            .or_default() += 1;
-        let h = inner.latency.entry(route.to_owned()).or_default();
+            .iter_mut()
+            .find(|((m, s), _)| m == method && *s == status)
+        {
+            Some((_, n)) => *n += 1,
+            None => {
+                stats.requests.insert((method.to_owned(), status), 1);
+            }
+        }
+        let h = &mut stats.latency;
         for (i, bound) in BUCKETS.iter().enumerate() {
             if secs <= *bound {
                 h.counts[i] += 1;
@@ -62,7 +80,11 @@ impl Metrics {
             "# HELP branchline_http_requests_total HTTP requests by route, method and status.\n",
         );
         out.push_str("# TYPE branchline_http_requests_total counter\n");
-        for ((route, method, status), n) in &inner.requests {
+        let routes: BTreeMap<&String, &RouteStats> = inner.routes.iter().collect();
+        for ((route, method, status), n) in routes
+            .iter()
+            .flat_map(|(r, st)| st.requests.iter().map(move |((m, s), n)| ((r, m, s), n)))
+        {
             let _ = writeln!(
                 out,
                 "branchline_http_requests_total{{route=\"{}\",method=\"{}\",status=\"{status}\"}} {n}",
@@ -72,7 +94,8 @@ impl Metrics {
         }
         out.push_str("# HELP branchline_http_request_duration_seconds Request latency by route.\n");
         out.push_str("# TYPE branchline_http_request_duration_seconds histogram\n");
-        for (route, h) in &inner.latency {
+        for (route, stats) in &routes {
+            let h = &stats.latency;
             let route = escape(route);
             for (i, bound) in BUCKETS.iter().enumerate() {
                 let _ = writeln!(

@@ -47,7 +47,11 @@ pub enum Reservation {
     Done(Box<Record>),
 }
 
-/// Reserves (user, key) for a request whose method, path and body hash to `hash`.
+/// Reserves `key` for `user_id`, or says what an earlier request with it did.
+/// The common case — a new key — is one statement, `INSERT … ON CONFLICT DO
+/// NOTHING RETURNING id`, outside any transaction. Only when the key exists is
+/// the earlier record read: replayed, refused, or (expired, or abandoned by a
+/// process that died) taken over in a transaction.
 pub fn reserve(
     conn: &mut AnyConnection,
     user_id: i64,
@@ -57,6 +61,9 @@ pub fn reserve(
     hash: &str,
 ) -> Result<Reservation, ApiError> {
     let now = kernel::time::to_db(kernel::time::now());
+    if let Some(id) = insert_new(conn, user_id, key, method, path, hash, now)? {
+        return Ok(Reservation::Reserved(id));
+    }
     crate::db::transaction(conn, |conn| {
         if let Some(rec) = find(conn, user_id, key)? {
             let abandoned = rec.state == "in_progress" && rec.created_at + ABANDONED_AFTER < now;
@@ -65,33 +72,52 @@ pub fn reserve(
             }
             diesel::delete(ik::table.find(rec.id)).execute(conn).api()?;
         }
-        // Two first requests with one key both find nothing; the unique key lets one
-        // insert and makes the other wait for it, then fail. The insert runs in a
-        // savepoint so that the loser can read the winner's reservation and answer
-        // as a retry would (in progress, a replay, or a mismatch).
-        let inserted = crate::db::transaction(conn, |conn| {
-            diesel::insert_into(ik::table)
-                .values((
-                    ik::user_id.eq(user_id),
-                    ik::idempotency_key.eq(key),
-                    ik::method.eq(method),
-                    ik::path.eq(path),
-                    ik::request_hash.eq(hash),
-                    ik::state.eq("in_progress"),
-                    ik::created_at.eq(now),
-                    ik::expires_at.eq(now + RETENTION),
-                ))
-                .returning(ik::id)
-                .get_result::<i64>(conn)
-                .map_err(Lost::from)
-        });
-        match inserted {
-            Ok(id) => Ok(Reservation::Reserved(id)),
-            Err(Lost::Race) => Ok(find(conn, user_id, key)?
-                .map_or(Reservation::InProgress, |rec| classify(&rec, hash))),
-            Err(Lost::Other(e)) => Err(e),
-        }
+        Ok(insert_new(conn, user_id, key, method, path, hash, now)?
+            .map_or(Reservation::InProgress, Reservation::Reserved))
     })
+}
+
+#[derive(QueryableByName)]
+struct NewId {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+}
+
+/// The reservation row, unless (user, key) exists: `None` then, whoever won.
+/// Spelt per backend only for the placeholders.
+fn insert_new(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    key: &str,
+    method: &str,
+    path: &str,
+    hash: &str,
+    now: NaiveDateTime,
+) -> Result<Option<i64>, ApiError> {
+    use diesel::sql_types::{BigInt, Text, Timestamp};
+    const SQL: &str = "INSERT INTO idempotency_keys \
+         (user_id, idempotency_key, method, path, request_hash, state, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, 'in_progress', $6, $7) \
+         ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING id";
+    macro_rules! run {
+        ($conn:expr, $sql:expr) => {
+            diesel::sql_query($sql)
+                .bind::<BigInt, _>(user_id)
+                .bind::<Text, _>(key)
+                .bind::<Text, _>(method)
+                .bind::<Text, _>(path)
+                .bind::<Text, _>(hash)
+                .bind::<Timestamp, _>(now)
+                .bind::<Timestamp, _>(now + RETENTION)
+                .get_results::<NewId>($conn)
+        };
+    }
+    let rows = match conn {
+        AnyConnection::Postgresql(pg) => run!(pg, SQL),
+        AnyConnection::Sqlite(lite) => run!(lite, SQL.replace('$', "?")),
+    }
+    .api()?;
+    Ok(rows.first().map(|r| r.id))
 }
 
 fn find(conn: &mut AnyConnection, user_id: i64, key: &str) -> Result<Option<Record>, ApiError> {
@@ -110,31 +136,6 @@ fn classify(rec: &Record, hash: &str) -> Reservation {
         Reservation::Done(Box::new(rec.clone()))
     } else {
         Reservation::InProgress
-    }
-}
-
-/// Why the reservation insert failed: another request took the key first, or
-/// anything else.
-enum Lost {
-    Race,
-    Other(ApiError),
-}
-
-impl From<diesel::result::Error> for Lost {
-    fn from(e: diesel::result::Error) -> Self {
-        match e {
-            diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            ) => Lost::Race,
-            other => Lost::Other(crate::db::db_error(other)),
-        }
-    }
-}
-
-impl From<ApiError> for Lost {
-    fn from(e: ApiError) -> Self {
-        Lost::Other(e)
     }
 }
 
