@@ -173,6 +173,9 @@ pub fn record(
     actor: &Actor,
     change: Change<'_>,
 ) -> Result<i64, ApiError> {
+    if crate::epoch::PRINCIPAL_ENTITIES.contains(&change.entity_type) {
+        crate::epoch::touched();
+    }
     let (before, after) = diff(change.before.as_ref(), change.after.as_ref());
     diesel::insert_into(audit_events::table)
         .values(NewAuditEvent {

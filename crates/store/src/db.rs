@@ -108,9 +108,9 @@ impl Db {
     }
 
     /// Runs `f` inside one write transaction: committed when it returns `Ok`,
-    /// rolled back when it returns `Err`. Before committing it reads the principal
-    /// epoch, so a change to who may do what is seen by this process as soon as
-    /// the transaction that made it has committed.
+    /// rolled back when it returns `Err`. When it changed who may do what (see
+    /// [`crate::epoch`]) it reads the principal epoch before committing, so this
+    /// process sees the change as soon as the transaction has committed.
     pub async fn tx<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
@@ -118,11 +118,19 @@ impl Db {
     {
         let epoch = self.epoch.clone();
         self.run(move |conn| {
+            crate::epoch::take_touched();
             let (value, generation) = transaction(conn, |conn| {
                 let value = f(conn)?;
-                Ok::<_, ApiError>((value, crate::epoch::read(conn)?))
+                let generation = if crate::epoch::take_touched() {
+                    Some(crate::epoch::read(conn)?)
+                } else {
+                    None
+                };
+                Ok::<_, ApiError>((value, generation))
             })?;
-            epoch.observe(generation);
+            if let Some(generation) = generation {
+                epoch.observe(generation);
+            }
             Ok(value)
         })
         .await

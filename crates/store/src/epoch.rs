@@ -5,7 +5,10 @@
 //! highest value it has seen in [`Epoch`]; a cache of callers compares its
 //! entries against it. The process sees the counter move at once after its own
 //! write transactions (`Db::tx` reads it before committing) and, for other
-//! processes' writes, within the interval of [`Epoch::watch`].
+//! processes' writes, within [`WATCH_INTERVAL`]. A write transaction reads the
+//! counter only when it recorded a change to such a record ([`touched`], called
+//! by the audit writer, which every write goes through), so other writes pay
+//! nothing for it.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -40,6 +43,25 @@ impl Epoch {
     pub fn observe(&self, generation: i64) {
         self.0.fetch_max(generation, Ordering::AcqRel);
     }
+}
+
+thread_local! {
+    static TOUCHED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The audit entity types whose records decide what a token resolves to.
+pub const PRINCIPAL_ENTITIES: [&str; 5] =
+    ["user", "role_assignment", "department", "office", "region"];
+
+/// Marks the transaction running on this thread as one that changed who may do
+/// what (`audit::record` calls it for [`PRINCIPAL_ENTITIES`]).
+pub fn touched() {
+    TOUCHED.with(|t| t.set(true));
+}
+
+/// Whether the transaction on this thread was marked, clearing the mark.
+pub fn take_touched() -> bool {
+    TOUCHED.with(|t| t.replace(false))
 }
 
 /// Reads the counter (inside a transaction, it includes that transaction's own

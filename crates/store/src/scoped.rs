@@ -130,14 +130,27 @@ macro_rules! load_scoped {
     }};
     ($conn:expr, $p:expr, $perm:expr, $table:ident, $row:ty, $id:expr, $what:literal) => {{
         $p.require($perm)?;
-        let mut query = $table::table
-            .filter($table::id.eq($id))
-            .select(<$row>::as_select())
-            .into_boxed::<$crate::MultiBackend>();
-        if let Some(ids) = $crate::scoped::office_ids(&$p.reach($perm)) {
-            query = query.filter($table::office_id.eq_any(ids));
-        }
-        let row: $row = $crate::DbResultExt::found(query.first($conn), $what)?;
+        // Three fixed query shapes rather than one boxed query, so that each is
+        // a prepared statement the connection keeps: company-wide, one office
+        // (the common case), several offices.
+        let id: i64 = $id;
+        let found = match $crate::scoped::office_ids(&$p.reach($perm)) {
+            None => $table::table
+                .filter($table::id.eq(id))
+                .select(<$row>::as_select())
+                .first::<$row>($conn),
+            Some(ids) if ids.len() == 1 => $table::table
+                .filter($table::id.eq(id))
+                .filter($table::office_id.eq(ids[0]))
+                .select(<$row>::as_select())
+                .first::<$row>($conn),
+            Some(ids) => $table::table
+                .filter($table::id.eq(id))
+                .filter($table::office_id.eq_any(ids))
+                .select(<$row>::as_select())
+                .first::<$row>($conn),
+        };
+        let row: $row = $crate::DbResultExt::found(found, $what)?;
         let authority = $p.authorize($perm, Some(row.office_id))?;
         (row, authority)
     }};
