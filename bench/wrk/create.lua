@@ -25,3 +25,10 @@ function request()
   if keys then headers["Idempotency-Key"] = "bench-" .. os.time() .. "-" .. tid .. "-" .. counter end
   return wrk.format("POST", prefix .. math.random(first, last) .. "/interactions", headers, body)
 end
+-- DELAY_MS (optional): each connection waits this long before each request,
+-- holding the rate near connections × 1000 / (DELAY_MS + latency) for the p99
+-- at a given load (wrk has no fixed-rate mode).
+local delay_ms = tonumber(os.getenv("DELAY_MS") or "")
+if delay_ms then
+  function delay() return delay_ms end
+end

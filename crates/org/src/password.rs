@@ -1,9 +1,8 @@
 //! Passwords: Argon2id with the OWASP-recommended parameters (19 MiB memory, two
 //! passes, one lane — the argon2 crate's defaults), a fresh random salt per hash,
 //! stored as a PHC string so parameters can be raised later without breaking
-//! existing hashes. At most as many hashes run at once as the machine has cores
-//! (the work is all CPU, so more would only wait for a core while each holds its
-//! 19 MiB): a burst of sign-ins queues instead of growing the process's memory.
+//! existing hashes. Hashes run on one thread per core (see [`on_hashing_thread`]):
+//! a burst of sign-ins queues for a core instead of growing the process's memory.
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -11,52 +10,74 @@ use kernel::ApiError;
 
 pub const MIN_LENGTH: u64 = 12;
 
-/// A counting gate: one permit per core.
-struct Gate {
-    free: std::sync::Mutex<usize>,
-    freed: std::sync::Condvar,
-}
-
-struct Permit(&'static Gate);
-
-impl Drop for Permit {
-    fn drop(&mut self) {
-        *self.0.free.lock().unwrap_or_else(|e| e.into_inner()) += 1;
-        self.0.freed.notify_one();
-    }
-}
-
-fn permit() -> Permit {
-    static GATE: std::sync::OnceLock<Gate> = std::sync::OnceLock::new();
-    let gate = GATE.get_or_init(|| Gate {
-        free: std::sync::Mutex::new(std::thread::available_parallelism().map_or(2, |n| n.get())),
-        freed: std::sync::Condvar::new(),
+/// Runs `f` on one of the hashing threads, one per core, and waits for it. The
+/// work is all CPU, so more threads would only wait for a core; and confining
+/// Argon2's 19 MiB working memory to these few threads keeps the allocator from
+/// holding a copy for every thread that ever hashed (a burst of sign-ins on
+/// actix's blocking pool otherwise grew the process by gigabytes).
+fn on_hashing_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    type Job = Box<dyn FnOnce() + Send>;
+    static QUEUE: std::sync::OnceLock<std::sync::Mutex<std::sync::mpsc::Sender<Job>>> =
+        std::sync::OnceLock::new();
+    let queue = QUEUE.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
+        for i in 0..hashing_threads() {
+            let rx = rx.clone();
+            let _ = std::thread::Builder::new()
+                .name(format!("password-hash-{i}"))
+                .spawn(move || {
+                    loop {
+                        let job = rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => break,
+                        }
+                    }
+                });
+        }
+        std::sync::Mutex::new(tx)
     });
-    let mut free = gate.free.lock().unwrap_or_else(|e| e.into_inner());
-    while *free == 0 {
-        free = gate.freed.wait(free).unwrap_or_else(|e| e.into_inner());
+    let (done, result) = std::sync::mpsc::sync_channel(1);
+    let job: Job = Box::new(move || {
+        let _ = done.send(f());
+    });
+    let sent = queue.lock().unwrap_or_else(|e| e.into_inner()).send(job);
+    match sent {
+        Ok(()) => result.recv().expect("a hashing thread answers"),
+        // No hashing thread could be started: hash here.
+        Err(std::sync::mpsc::SendError(job)) => {
+            job();
+            result.recv().expect("the job answers")
+        }
     }
-    *free -= 1;
-    Permit(gate)
+}
+
+fn hashing_threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
 pub fn hash(password: &str) -> Result<String, ApiError> {
-    let _permit = permit();
-    Argon2::default()
-        .hash_password(password.as_bytes())
-        .map(|h| h.to_string())
-        .map_err(|e| {
-            ApiError::internal(std::io::Error::other(format!(
-                "password hashing failed: {e}"
-            )))
-        })
+    let password = password.to_owned();
+    on_hashing_thread(move || {
+        Argon2::default()
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+    })
+    .map_err(|e| {
+        ApiError::internal(std::io::Error::other(format!(
+            "password hashing failed: {e}"
+        )))
+    })
 }
 
 pub fn verify(password: &str, phc: &str) -> bool {
-    let _permit = permit();
-    Argon2::default()
-        .verify_password(password.as_bytes(), phc)
-        .is_ok()
+    let (password, phc) = (password.to_owned(), phc.to_owned());
+    on_hashing_thread(move || {
+        Argon2::default()
+            .verify_password(password.as_bytes(), phc.as_str())
+            .is_ok()
+    })
 }
 
 /// Spends the same time as a real check, so a login for an unknown user cannot be
@@ -83,21 +104,22 @@ mod tests {
     }
 
     #[test]
-    fn no_more_hashes_at_once_than_cores() {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let held: Vec<Permit> = (0..cores).map(|_| permit()).collect();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let _p = permit();
-            tx.send(()).unwrap();
-        });
-        // Every permit is held: the next one waits…
+    fn hashes_run_on_one_thread_per_core() {
+        let names: Vec<String> = (0..8)
+            .map(|_| {
+                std::thread::spawn(|| {
+                    on_hashing_thread(|| std::thread::current().name().unwrap_or("").to_owned())
+                })
+            })
+            .map(|t| t.join().unwrap())
+            .collect();
         assert!(
-            rx.recv_timeout(std::time::Duration::from_millis(200))
-                .is_err()
+            names.iter().all(|n| n.starts_with("password-hash-")),
+            "{names:?}"
         );
-        drop(held);
-        // …until one is given back.
-        assert!(rx.recv_timeout(std::time::Duration::from_secs(5)).is_ok());
+        let mut distinct = names.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert!(distinct.len() <= hashing_threads(), "{distinct:?}");
     }
 }
