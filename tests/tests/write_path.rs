@@ -66,14 +66,15 @@ db_test! {
     }
 }
 
-/// A slow create, to hold a key in progress while a duplicate arrives.
+/// A slow create, to hold a key in progress while a duplicate arrives: the work
+/// takes 600 ms inside its transaction, where the key is reserved.
 #[utoipa::path(responses((status = 201, description = "created")))]
 #[post("/test/slow-create")]
 async fn slow_create(db: web::Data<Db>, p: Principal) -> Result<HttpResponse, ApiError> {
-    actix_web::rt::time::sleep(std::time::Duration::from_millis(600)).await;
     let actor = p.actor(Default::default());
     let id = db
         .tx(move |conn| {
+            std::thread::sleep(std::time::Duration::from_millis(600));
             store::audit::record(
                 conn,
                 &actor,
@@ -113,11 +114,17 @@ async fn concurrent_duplicate(app: TestApp) {
         app.call(with_key(&token, "/test/slow-create", "dup", &body)),
     )
     .await;
-    let mut statuses = [a.status.as_u16(), b.status.as_u16()];
-    statuses.sort();
-    assert_eq!(statuses, [201, 409], "{} / {}", a.text(), b.text());
-    let conflict = if a.status == 409 { &a } else { &b };
-    conflict.problem(409, "idempotency_in_progress");
+    let fresh = [&a, &b]
+        .into_iter()
+        .filter(|r| r.status == 201 && r.header("idempotent-replayed").is_none())
+        .count();
+    assert_eq!(fresh, 1, "{} / {}", a.text(), b.text());
+    let (first, second) = if a.header("idempotent-replayed").is_none() && a.status == 201 {
+        (&a, &b)
+    } else {
+        (&b, &a)
+    };
+    loser_answer(first, second);
     assert_eq!(app.audit_events("probe", 1).len(), 1, "the work ran once");
     // Once finished, the retry is a replay.
     let replay = app
@@ -148,14 +155,34 @@ async fn twenty_duplicates(app: TestApp) {
     let body = json!({});
     let calls = (0..20).map(|_| app.call(with_key(&token, "/test/slow-create", "race", &body)));
     let answers = futures_util::future::join_all(calls).await;
-    let created = answers.iter().filter(|a| a.status == 201).count();
-    assert_eq!(created, 1, "exactly one request does the work");
-    for a in answers.iter().filter(|a| a.status != 201) {
-        a.problem(409, "idempotency_in_progress");
-        assert_eq!(a.header("retry-after"), Some("1"), "{}", a.text());
-        assert!(!a.text().contains("idempotency_keys"), "{}", a.text());
+    let fresh: Vec<_> = answers
+        .iter()
+        .filter(|a| a.status == 201 && a.header("idempotent-replayed").is_none())
+        .collect();
+    assert_eq!(fresh.len(), 1, "exactly one request does the work");
+    for a in answers.iter().filter(|a| !std::ptr::eq(*a, fresh[0])) {
+        loser_answer(fresh[0], a);
     }
     assert_eq!(app.audit_events("probe", 1).len(), 1, "the work ran once");
+}
+
+/// A duplicate that lost the race answers like any retry: in progress while the
+/// first one's response is being kept, its replay once it is — never a
+/// `duplicate` that names the constraint.
+fn loser_answer(first: &branchline_tests::TestResponse, loser: &branchline_tests::TestResponse) {
+    assert!(
+        !loser.text().contains("idempotency_keys"),
+        "{}",
+        loser.text()
+    );
+    if loser.status == 409 {
+        loser.problem(409, "idempotency_in_progress");
+        assert_eq!(loser.header("retry-after"), Some("1"), "{}", loser.text());
+    } else {
+        assert_eq!(loser.status, 201, "{}", loser.text());
+        assert_eq!(loser.header("idempotent-replayed"), Some("true"));
+        assert_eq!(loser.json(), first.json());
+    }
 }
 
 db_test! {
@@ -248,5 +275,62 @@ db_test! {
             }
             assert_eq!(reserved, 1, "round {round}");
         }
+    }
+}
+
+db_test! {
+    /// A reservation taken in the work's own transaction means the work was
+    /// committed: a process that stopped before keeping the response leaves it
+    /// `committed`. A retry is told the work was done (409) — even after five
+    /// minutes, when a reservation taken before its work may be taken over — and
+    /// the work does not run again.
+    async fn a_committed_reservation_without_its_response_is_never_run_again(app) {
+        app.load_demo();
+        let token = app.login("gz01.office_director").await;
+        let path = "/api/v1/org/departments";
+        let body = json!({"office_id": app.office_id("GZ01"), "name": "Lost answer", "kind": "other"});
+        let hash = store::idempotency::request_hash("POST", path, &serde_json::to_vec(&body).unwrap());
+        let user = app.user_id("gz01.office_director");
+        let insert = |key: &'static str, state: &'static str, age: i64| {
+            let hash = hash.clone();
+            app.conn(move |c| {
+                let created = chrono::Utc::now().naive_utc() - chrono::Duration::minutes(age);
+                diesel::insert_into(idempotency_keys::table)
+                    .values((
+                        idempotency_keys::user_id.eq(user),
+                        idempotency_keys::idempotency_key.eq(key),
+                        idempotency_keys::method.eq("POST"),
+                        idempotency_keys::path.eq(path),
+                        idempotency_keys::request_hash.eq(hash),
+                        idempotency_keys::state.eq(state),
+                        idempotency_keys::created_at.eq(created),
+                        idempotency_keys::expires_at.eq(created + chrono::Duration::hours(24)),
+                    ))
+                    .execute(c)
+                    .unwrap();
+            })
+        };
+        // Committed a moment ago: its response is on its way.
+        insert("fresh", "committed", 0);
+        app.call(with_key(&token, path, "fresh", &body)).await.problem(409, "idempotency_in_progress");
+        // Committed ten minutes ago and never answered: done, not to be redone.
+        insert("lost", "committed", 10);
+        let lost = app.call(with_key(&token, path, "lost", &body)).await;
+        lost.problem(409, "conflict");
+        assert!(lost.text().contains("carried out"), "{}", lost.text());
+        assert_eq!(department_count(&app, "Lost answer"), 0, "the work did not run again");
+        // Reserved before its work ten minutes ago: the work may never have run,
+        // so a retry takes the key over and does it.
+        insert("abandoned", "in_progress", 10);
+        app.call(with_key(&token, path, "abandoned", &body)).await.ok(201);
+        assert_eq!(department_count(&app, "Lost answer"), 1);
+        let state: String = app.conn(move |c| {
+            idempotency_keys::table
+                .filter(idempotency_keys::idempotency_key.eq("abandoned"))
+                .select(idempotency_keys::state)
+                .first(c)
+                .unwrap()
+        });
+        assert_eq!(state, "done");
     }
 }

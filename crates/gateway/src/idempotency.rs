@@ -5,9 +5,17 @@
 //! retry while the first is still running is a 409. Server errors are not kept,
 //! so a retry after a 5xx runs again. Keys are kept 24 hours.
 //!
-//! The reservation and the stored response are separate writes from the work's
-//! own transaction: a process that dies mid-request leaves an `in_progress`
-//! reservation, which a retry may take over after five minutes.
+//! The key is reserved by the request's first database hop: inside the work's
+//! own transaction when that hop is one (`store::Db::tx`), so the reservation,
+//! the work and the audit row commit or roll back together. The response is
+//! then kept in one more statement. A request refused before its work reached
+//! the database, or whose transaction rolled back, reserved nothing; its answer
+//! is kept in a record of its own, unless the key turns out to be taken, when
+//! the earlier request's answer is given instead (this one did no work). A reservation taken outside a transaction
+//! (`in_progress`) that a dead process left behind may be taken over by a retry
+//! after five minutes; one taken with the work (`committed`) never is: its
+//! work is done, and a retry after five minutes without a kept response is told
+//! so (409).
 
 use actix_web::body::{self, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -17,7 +25,7 @@ use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, HttpResponse, web};
 use futures_util::StreamExt;
 use kernel::{ApiError, ErrorCode};
-use store::idempotency::{self, Reservation};
+use store::idempotency::{self, Reservation, Slot, SlotState};
 
 use crate::app::AppState;
 
@@ -73,69 +81,53 @@ pub async fn idempotency(
         .map_or_else(|| req.path().to_owned(), |p| p.as_str().to_owned());
     let hash = idempotency::request_hash(req.method().as_str(), &path, &bytes);
 
-    let reservation = {
-        let (key, path) = (key.clone(), req.path().to_owned());
-        state
-            .db
-            .run(move |conn| idempotency::reserve(conn, user_id, &key, "POST", &path, &hash))
-            .await
-    };
-    let id = match reservation {
-        Err(err) => return Ok(req.error_response(err)),
-        Ok(Reservation::Mismatch) => {
-            return Ok(req.error_response(ApiError::new(
-                ErrorCode::IdempotencyKeyReused,
-                "this Idempotency-Key was used with a different request",
-            )));
-        }
-        Ok(Reservation::InProgress) => {
-            return Ok(req.error_response(
-                ApiError::new(
-                    ErrorCode::IdempotencyInProgress,
-                    "a request with this Idempotency-Key is in progress",
-                )
-                .with_retry_after(1),
-            ));
-        }
-        Ok(Reservation::Done(record)) => return Ok(req.into_response(replay(&record))),
-        Ok(Reservation::Reserved(id)) => id,
-    };
-
+    let slot = Slot::new(idempotency::Request {
+        user_id,
+        key,
+        method: "POST".into(),
+        path: req.path().to_owned(),
+        hash,
+    });
     req.set_payload(actix_http::Payload::from(bytes));
-    let res = next.call(req).await?;
+    let res = slot.clone().scope(next.call(req)).await?;
+    let id = match slot.take() {
+        SlotState::Found(found) => return Ok(answer_found(res, found)),
+        SlotState::Reserved { id, .. } => Some(id),
+        SlotState::Pending | SlotState::Claiming => None,
+    };
     let status = res.status();
     if status.is_server_error() {
-        let _ = state
-            .db
-            .run(move |conn| idempotency::release(conn, id))
-            .await;
+        if let Some(id) = id {
+            let _ = state
+                .db
+                .run(move |conn| idempotency::release(conn, id))
+                .await;
+        }
         return Ok(res.map_into_boxed_body());
     }
+    let keep = Keep {
+        db: state.db.clone(),
+        slot,
+        id,
+        status: status.as_u16(),
+    };
     // An error keeps its attachment, so the outer middleware can still render it
     // in the caller's language; what is stored is its English rendering.
     if let Some(err) = res.response().error() {
         let stored = err
             .as_error::<ApiError>()
             .map(|api| api.render_body(kernel::Lang::En, Some(res.request().path()), None));
-        let _ = match stored {
+        match stored {
             Some(body) => {
                 let headers =
                     serde_json::json!({ "content-type": kernel::PROBLEM_JSON }).to_string();
                 let body = String::from_utf8_lossy(&body).into_owned();
-                state
-                    .db
-                    .run(move |conn| {
-                        idempotency::complete(conn, id, status.as_u16(), &headers, &body)
-                    })
-                    .await
+                if let Some(found) = keep.store(headers, body).await {
+                    return Ok(answer_found(res, found));
+                }
             }
-            None => {
-                state
-                    .db
-                    .run(move |conn| idempotency::release(conn, id))
-                    .await
-            }
-        };
+            None => keep.forget().await,
+        }
         return Ok(res.map_into_boxed_body());
     }
     let (http_req, http_res) = res.into_parts();
@@ -150,19 +142,87 @@ pub async fn idempotency(
                 .map(|v| (name.to_string(), v.into()))
         })
         .collect();
-    let stored_body = String::from_utf8_lossy(&body).into_owned();
-    let headers = serde_json::Value::Object(kept).to_string();
-    if let Err(e) = state
-        .db
-        .run(move |conn| idempotency::complete(conn, id, status.as_u16(), &headers, &stored_body))
-        .await
-    {
-        tracing::error!(error = ?e, "could not store the idempotent response");
+    let found = keep
+        .store(
+            serde_json::Value::Object(kept).to_string(),
+            String::from_utf8_lossy(&body).into_owned(),
+        )
+        .await;
+    let res = ServiceResponse::new(http_req, head.set_body(BoxBody::new(body)));
+    Ok(match found {
+        Some(found) => answer_found(res, found),
+        None => res,
+    })
+}
+
+/// Keeping a request's answer for its retries.
+struct Keep {
+    db: store::Db,
+    slot: Slot,
+    /// The reservation the request's work made, when it made one.
+    id: Option<i64>,
+    status: u16,
+}
+
+impl Keep {
+    /// Stores the answer: on the reservation, or in a record of its own when
+    /// the request reserved nothing (refused before its work reached the
+    /// database, or its transaction rolled back). A request that reserved
+    /// nothing and finds the key taken did no work: what the earlier request
+    /// did is returned, to be answered instead.
+    async fn store(self, headers: String, body: String) -> Option<Reservation> {
+        let Keep {
+            db,
+            slot,
+            id,
+            status,
+        } = self;
+        let stored = db
+            .run(move |conn| match id {
+                Some(id) => idempotency::complete(conn, id, status, &headers, &body).map(|()| None),
+                None => idempotency::record_done(conn, slot.request(), status, &headers, &body),
+            })
+            .await;
+        stored.unwrap_or_else(|e| {
+            tracing::error!(error = ?e, "could not store the idempotent response");
+            None
+        })
     }
-    Ok(ServiceResponse::new(
-        http_req,
-        head.set_body(BoxBody::new(body)),
-    ))
+
+    /// Forgets the reservation of a request whose answer cannot be kept.
+    async fn forget(self) {
+        if let Some(id) = self.id {
+            let _ = self
+                .db
+                .run(move |conn| idempotency::release(conn, id))
+                .await;
+        }
+    }
+}
+
+/// The answer to a request whose key an earlier request holds: its work was
+/// not done, whatever the handler then said.
+fn answer_found<B>(res: ServiceResponse<B>, found: Reservation) -> ServiceResponse<BoxBody> {
+    let (req, _) = res.into_parts();
+    let err = match found {
+        Reservation::Done(record) => {
+            return ServiceResponse::new(req, replay(&record)).map_into_boxed_body();
+        }
+        Reservation::Mismatch => ApiError::new(
+            ErrorCode::IdempotencyKeyReused,
+            "this Idempotency-Key was used with a different request",
+        ),
+        Reservation::Lost => ApiError::conflict(
+            "the request with this Idempotency-Key was carried out, but its response \
+             was not kept; look the result up instead of retrying",
+        ),
+        Reservation::InProgress | Reservation::Reserved(_) => ApiError::new(
+            ErrorCode::IdempotencyInProgress,
+            "a request with this Idempotency-Key is in progress",
+        )
+        .with_retry_after(1),
+    };
+    ServiceResponse::from_err(err, req)
 }
 
 fn replay(record: &idempotency::Record) -> HttpResponse {

@@ -10,6 +10,7 @@ use kernel::{ApiError, ErrorCode};
 
 use crate::conn::{AnyConnection, Backend, DatabaseUrl};
 use crate::epoch::Epoch;
+use crate::idempotency::{self, Claim, Reservation, Slot};
 use crate::pool::{ConnectError, Pool, PoolOptions, connect};
 
 /// The application's handle on its database.
@@ -91,7 +92,41 @@ impl Db {
     }
 
     /// Runs `f` with a connection on the blocking pool, keeping the caller's span.
+    /// When `f` is the first hop of a request with `Idempotency-Key`, the key is
+    /// reserved in a statement of its own before `f` runs (see
+    /// [`crate::idempotency`]); a key already taken stops it before any work.
     pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let Claim::Reserve(slot) = Slot::claim()? else {
+            return self.hop(f).await;
+        };
+        let claimed = slot.clone();
+        let outcome = self
+            .hop(move |conn| {
+                let r = claimed.request();
+                match idempotency::reserve(conn, r.user_id, &r.key, &r.method, &r.path, &r.hash)? {
+                    Reservation::Reserved(id) => Ok((Reservation::Reserved(id), Some(f(conn)))),
+                    found => Ok((found, None)),
+                }
+            })
+            .await;
+        match outcome {
+            Err(e) => {
+                slot.settle(None, false);
+                Err(e)
+            }
+            Ok((found, result)) => {
+                slot.settle(Some(found), false);
+                result.unwrap_or_else(|| Err(idempotency::taken()))
+            }
+        }
+    }
+
+    /// One closure on the blocking pool, with a pooled connection.
+    async fn hop<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
@@ -108,32 +143,64 @@ impl Db {
     }
 
     /// Runs `f` inside one write transaction: committed when it returns `Ok`,
-    /// rolled back when it returns `Err`. When it changed who may do what (see
-    /// [`crate::epoch`]) it reads the principal epoch before committing, so this
-    /// process sees the change as soon as the transaction has committed.
+    /// rolled back when it returns `Err`. When it is the first hop of a request
+    /// with `Idempotency-Key`, the key is reserved as the transaction's first
+    /// statement, so the reservation, the work and its audit row commit
+    /// together (see [`crate::idempotency`]). When it changed who may do what
+    /// (see [`crate::epoch`]) it reads the principal epoch before committing, so
+    /// this process sees the change as soon as the transaction has committed.
     pub async fn tx<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
         let epoch = self.epoch.clone();
-        self.run(move |conn| {
-            crate::epoch::take_touched();
-            let (value, generation) = transaction(conn, |conn| {
-                let value = f(conn)?;
-                let generation = if crate::epoch::take_touched() {
-                    Some(crate::epoch::read(conn)?)
-                } else {
-                    None
-                };
-                Ok::<_, ApiError>((value, generation))
-            })?;
-            if let Some(generation) = generation {
-                epoch.observe(generation);
+        let slot = match Slot::claim()? {
+            Claim::Reserve(slot) => Some(slot),
+            Claim::None => None,
+        };
+        let claimed = slot.clone();
+        let outcome = self
+            .hop(move |conn| {
+                crate::epoch::take_touched();
+                let mut found = None;
+                let result = transaction(conn, |conn| {
+                    if let Some(slot) = &claimed {
+                        let id = idempotency::reserve_with_work(conn, slot, &mut found)?;
+                        found = Some(Reservation::Reserved(id));
+                    }
+                    let value = f(conn)?;
+                    let generation = if crate::epoch::take_touched() {
+                        Some(crate::epoch::read(conn)?)
+                    } else {
+                        None
+                    };
+                    Ok::<_, ApiError>((value, generation))
+                });
+                let value = result.map(|(value, generation)| {
+                    if let Some(generation) = generation {
+                        epoch.observe(generation);
+                    }
+                    value
+                });
+                // A reservation that rolled back with the work is no reservation.
+                if value.is_err() && matches!(found, Some(Reservation::Reserved(_))) {
+                    found = None;
+                }
+                Ok((found, value))
+            })
+            .await;
+        match (slot, outcome) {
+            (None, outcome) => outcome.and_then(|(_, value)| value),
+            (Some(slot), Err(e)) => {
+                slot.settle(None, true);
+                Err(e)
             }
-            Ok(value)
-        })
-        .await
+            (Some(slot), Ok((found, value))) => {
+                slot.settle(found, true);
+                value
+            }
+        }
     }
 }
 
