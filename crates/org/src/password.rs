@@ -1,11 +1,14 @@
 //! Passwords: Argon2id with the OWASP-recommended parameters (19 MiB memory, two
 //! passes, one lane — the argon2 crate's defaults), a fresh random salt per hash,
 //! stored as a PHC string so parameters can be raised later without breaking
-//! existing hashes. Hashes run on one thread per core (see [`on_hashing_thread`]):
-//! a burst of sign-ins queues for a core instead of growing the process's memory.
+//! existing hashes. Hashes run on one thread per core (see [`on_hashing_thread`]),
+//! each reusing one working memory for every hash it computes: a burst of
+//! sign-ins queues for a core instead of growing the process's memory.
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use std::cell::RefCell;
+
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use kernel::ApiError;
 
 pub const MIN_LENGTH: u64 = 12;
@@ -57,12 +60,41 @@ fn hashing_threads() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
+thread_local! {
+    /// The hashing thread's Argon2 working memory, kept between hashes. Freed
+    /// after each hash, 19 MiB blocks teach glibc's allocator to keep them in
+    /// its arenas (its mmap threshold rises to their size): a burst of sign-ins
+    /// took the server from 77 MB to over 300 MB that way.
+    static MEMORY: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Argon2 of `password` into `out`, in this thread's kept working memory.
+fn compute(argon: &Argon2, password: &[u8], salt: &[u8], out: &mut [u8]) -> argon2::Result<()> {
+    let blocks = argon.params().block_count();
+    MEMORY.with_borrow_mut(|memory| {
+        if memory.len() < blocks {
+            memory.resize(blocks, Block::new());
+        }
+        argon.hash_password_into_with_memory(password, salt, out, &mut memory[..blocks])
+    })
+}
+
 pub fn hash(password: &str) -> Result<String, ApiError> {
     let password = password.to_owned();
-    on_hashing_thread(move || {
-        Argon2::default()
-            .hash_password(password.as_bytes())
-            .map(|h| h.to_string())
+    on_hashing_thread(move || -> Result<String, String> {
+        let params = Params::default();
+        let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+        let salt = Salt::generate();
+        let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+        compute(&argon, password.as_bytes(), &salt, &mut out).map_err(|e| e.to_string())?;
+        let phc = PasswordHash {
+            algorithm: Algorithm::Argon2id.ident(),
+            version: Some(Version::V0x13.into()),
+            params: ParamsString::try_from(&params).map_err(|e| e.to_string())?,
+            salt: Some(salt),
+            hash: Some(Output::new(&out).map_err(|e| e.to_string())?),
+        };
+        Ok(phc.to_string())
     })
     .map_err(|e| {
         ApiError::internal(std::io::Error::other(format!(
@@ -73,11 +105,24 @@ pub fn hash(password: &str) -> Result<String, ApiError> {
 
 pub fn verify(password: &str, phc: &str) -> bool {
     let (password, phc) = (password.to_owned(), phc.to_owned());
-    on_hashing_thread(move || {
-        Argon2::default()
-            .verify_password(password.as_bytes(), phc.as_str())
-            .is_ok()
-    })
+    on_hashing_thread(move || verify_phc(password.as_bytes(), &phc).unwrap_or(false))
+}
+
+/// Checks `password` against a PHC string with the parameters it names.
+fn verify_phc(password: &[u8], phc: &str) -> Option<bool> {
+    let hash = PasswordHash::new(phc).ok()?;
+    let (salt, expected) = (hash.salt.as_ref()?, hash.hash.as_ref()?);
+    let algorithm = Algorithm::try_from(hash.algorithm.as_str()).ok()?;
+    let version = hash
+        .version
+        .map_or(Ok(Version::default()), Version::try_from)
+        .ok()?;
+    let params = Params::try_from(&hash).ok()?;
+    let argon = Argon2::new(algorithm, version, params);
+    let mut out = vec![0u8; expected.len()];
+    compute(&argon, password, salt, &mut out).ok()?;
+    // `Output`'s comparison takes constant time.
+    Some(Output::new(&out).ok()? == *expected)
 }
 
 /// Spends the same time as a real check, so a login for an unknown user cannot be
@@ -101,6 +146,35 @@ mod tests {
         assert!(verify("correct horse battery", &a));
         assert!(!verify("correct horse batterz", &a));
         assert!(!verify("x", "not a phc string"));
+    }
+
+    /// Hashes made by the argon2 crate's own API (as every stored hash was)
+    /// verify here, and ours verify there.
+    #[test]
+    fn compatible_with_the_argon2_crate() {
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+        let theirs = Argon2::default()
+            .hash_password(b"correct horse battery")
+            .unwrap()
+            .to_string();
+        assert!(verify("correct horse battery", &theirs));
+        assert!(!verify("correct horse batterz", &theirs));
+        let ours = hash("correct horse battery").unwrap();
+        assert!(
+            Argon2::default()
+                .verify_password(b"correct horse battery", ours.as_str())
+                .is_ok()
+        );
+        // Other parameters named in the string are honoured.
+        let light = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(8 * 1024, 1, 1, None).unwrap(),
+        )
+        .hash_password(b"pw-with-other-params")
+        .unwrap()
+        .to_string();
+        assert!(verify("pw-with-other-params", &light));
     }
 
     #[test]
