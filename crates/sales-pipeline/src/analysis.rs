@@ -508,19 +508,23 @@ pub fn ageing(
     office: Option<i64>,
 ) -> Result<Vec<AgeingRow>, ApiError> {
     let days = if is_pg(conn) {
-        "($1 - ci.due_on)"
+        "($1 - o.due_on)"
     } else {
-        "CAST(julianday($1) - julianday(ci.due_on) AS INTEGER)"
+        "CAST(julianday($1) - julianday(o.due_on) AS INTEGER)"
     };
-    let bucket = |cond: &str| {
-        format!("CAST(SUM(CASE WHEN {cond} THEN ci.amount - ci.paid ELSE 0 END) AS BIGINT)")
-    };
+    let bucket =
+        |cond: &str| format!("CAST(SUM(CASE WHEN {cond} THEN o.owed ELSE 0 END) AS BIGINT)");
+    let binding = crate::contracts::BINDING.map(|s| format!("'{s}'")).join(", ");
+    // What is owed is summed per office and due date first, so the buckets are
+    // worked out once per date rather than once per instalment.
     let sql = format!(
-        "SELECT ci.office_id AS office_id, {} AS not_due, {} AS days_0_30, {} AS days_31_60, \
-         {} AS days_61_90, {} AS days_over_90, CAST(SUM(ci.amount - ci.paid) AS BIGINT) AS total \
-         FROM contract_instalments ci JOIN contracts ct ON ct.id = ci.contract_id \
-         WHERE ci.paid < ci.amount AND ct.status IN ('signed', 'filed', 'in_execution'){} \
-         GROUP BY ci.office_id ORDER BY ci.office_id",
+        "SELECT o.office_id AS office_id, {} AS not_due, {} AS days_0_30, {} AS days_31_60, \
+         {} AS days_61_90, {} AS days_over_90, CAST(SUM(o.owed) AS BIGINT) AS total \
+         FROM (SELECT ci.office_id AS office_id, ci.due_on AS due_on, SUM(ci.amount - ci.paid) AS owed \
+               FROM contract_instalments ci JOIN contracts ct ON ct.id = ci.contract_id \
+               WHERE ci.paid < ci.amount AND ct.status IN ({binding}){} \
+               GROUP BY ci.office_id, ci.due_on) o \
+         GROUP BY o.office_id ORDER BY o.office_id",
         bucket(&format!("{days} < 0")),
         bucket(&format!("{days} BETWEEN 0 AND 30")),
         bucket(&format!("{days} BETWEEN 31 AND 60")),
