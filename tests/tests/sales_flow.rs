@@ -574,3 +574,57 @@ db_test! {
         assert_eq!(chain["steps"][0]["approver_role"], "office_director");
     }
 }
+
+db_test! {
+    /// Receivables count instalments of contracts in force only. The flag the
+    /// ageing report reads is kept by triggers (migration 000021) from the
+    /// contract's status; this pins the triggers' list to `contracts::BINDING`
+    /// and shows a status change, whatever path writes it, moves the flag.
+    async fn instalments_are_in_force_exactly_while_their_contract_binds(app) {
+        use diesel::prelude::*;
+        use store::schema::{contract_instalments as ci, contracts as ct};
+        app.load_demo();
+        let (contract, office): (i64, i64) = app.conn(|c| {
+            ct::table
+                .filter(ct::status.eq_any(sales_pipeline::contracts::BINDING))
+                .filter(diesel::dsl::exists(ci::table.filter(ci::contract_id.eq(ct::id))))
+                .select((ct::id, ct::office_id))
+                .first(c)
+                .unwrap()
+        });
+        let flags = |app: &TestApp| -> Vec<bool> {
+            app.conn(move |c| ci::table.filter(ci::contract_id.eq(contract)).select(ci::in_force).load(c).unwrap())
+        };
+        let set = |app: &TestApp, status: &'static str| {
+            app.conn(move |c| diesel::update(ct::table.find(contract)).set(ct::status.eq(status)).execute(c).unwrap());
+        };
+        let others = ["draft", "in_review", "approved", "rejected", "withdrawn", "completed", "terminated"];
+        for status in others {
+            set(&app, status);
+            assert!(flags(&app).iter().all(|f| !f), "{status}");
+        }
+        for status in sales_pipeline::contracts::BINDING {
+            set(&app, "draft");
+            set(&app, status);
+            let f = flags(&app);
+            assert!(!f.is_empty() && f.iter().all(|f| *f), "{status}");
+        }
+        // A new instalment takes its contract's standing, and cannot be told
+        // otherwise.
+        let added: bool = app.conn(move |c| {
+            diesel::insert_into(ci::table)
+                .values((ci::contract_id.eq(contract), ci::office_id.eq(office), ci::seq.eq(99),
+                         ci::due_on.eq(NaiveDate::from_ymd_opt(2030, 1, 1).unwrap()), ci::amount.eq(1_i64),
+                         ci::paid.eq(0_i64), ci::in_force.eq(false)))
+                .returning(ci::in_force)
+                .get_result(c)
+                .unwrap()
+        });
+        let stored: bool = app.conn(move |c| {
+            ci::table.filter(ci::contract_id.eq(contract).and(ci::seq.eq(99))).select(ci::in_force).first(c).unwrap()
+        });
+        assert!(stored, "an instalment of a binding contract is in force (returned {added})");
+        set(&app, "terminated");
+        assert!(flags(&app).iter().all(|f| !f));
+    }
+}

@@ -514,15 +514,15 @@ pub fn ageing(
     };
     let bucket =
         |cond: &str| format!("CAST(SUM(CASE WHEN {cond} THEN o.owed ELSE 0 END) AS BIGINT)");
-    let binding = crate::contracts::BINDING.map(|s| format!("'{s}'")).join(", ");
-    // What is owed is summed per office and due date first, so the buckets are
-    // worked out once per date rather than once per instalment.
+    // Outstanding instalments of contracts in force, read from their partial
+    // index (`in_force` is kept by triggers, migration 000021), are summed per
+    // office and due date first, so the buckets are worked out once per date
+    // rather than once per instalment.
     let sql = format!(
         "SELECT o.office_id AS office_id, {} AS not_due, {} AS days_0_30, {} AS days_31_60, \
          {} AS days_61_90, {} AS days_over_90, CAST(SUM(o.owed) AS BIGINT) AS total \
          FROM (SELECT ci.office_id AS office_id, ci.due_on AS due_on, SUM(ci.amount - ci.paid) AS owed \
-               FROM contract_instalments ci JOIN contracts ct ON ct.id = ci.contract_id \
-               WHERE ci.paid < ci.amount AND ct.status IN ({binding}){} \
+               FROM contract_instalments ci WHERE ci.paid < ci.amount AND ci.in_force{} \
                GROUP BY ci.office_id, ci.due_on) o \
          GROUP BY o.office_id ORDER BY o.office_id",
         bucket(&format!("{days} < 0")),

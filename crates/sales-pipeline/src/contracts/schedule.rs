@@ -75,7 +75,15 @@ pub(super) fn insert_schedule(
                     ci::amount.eq(inst.amount),
                     ci::paid.eq(0_i64),
                 ))
-                .returning(ci::all_columns)
+                .returning((
+                    ci::id,
+                    ci::contract_id,
+                    ci::office_id,
+                    ci::seq,
+                    ci::due_on,
+                    ci::amount,
+                    ci::paid,
+                ))
                 .get_result(conn)
                 .api()?,
         );

@@ -276,6 +276,7 @@ diesel::table! {
         due_on -> Date,
         amount -> BigInt,
         paid -> BigInt,
+        in_force -> Bool,
     }
 }
 

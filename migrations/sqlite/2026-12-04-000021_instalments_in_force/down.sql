@@ -1,0 +1,5 @@
+DROP INDEX contract_instalments_outstanding;
+DROP TRIGGER contracts_in_force;
+DROP TRIGGER contract_instalments_in_force_update;
+DROP TRIGGER contract_instalments_in_force_insert;
+ALTER TABLE contract_instalments DROP COLUMN in_force;
