@@ -42,7 +42,8 @@ pub fn example(spec: &Value, schema: &Value) -> Value {
     example_at(spec, schema, 0)
 }
 
-fn resolve<'a>(spec: &'a Value, schema: &'a Value) -> &'a Value {
+/// The schema a `$ref` points to (followed until it is not one).
+pub fn resolve<'a>(spec: &'a Value, schema: &'a Value) -> &'a Value {
     match schema["$ref"].as_str() {
         Some(r) => {
             let mut node = spec;
@@ -80,6 +81,11 @@ fn example_at(spec: &Value, schema: &Value, depth: usize) -> Value {
     if let Some(first) = schema["enum"].as_array().and_then(|v| v.first()) {
         return first.clone();
     }
+    // The schema's own example, for a value or a list (objects are built field
+    // by field).
+    if !schema["example"].is_null() && !schema["example"].is_object() {
+        return schema["example"].clone();
+    }
     let kind = match &schema["type"] {
         Value::String(s) => s.as_str(),
         Value::Array(types) => types
@@ -114,15 +120,40 @@ fn example_at(spec: &Value, schema: &Value, depth: usize) -> Value {
         "boolean" => json!(false),
         "string" => {
             let s = match schema["format"].as_str() {
-                Some("date") => "2026-06-01".to_owned(),
-                Some("date-time") => "2026-06-01T08:00:00Z".to_owned(),
+                // Today: neither in the past nor in the future.
+                Some("date") => chrono::Utc::now().date_naive().to_string(),
+                Some("date-time") => chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
                 _ => {
                     let min = schema["minLength"].as_u64().unwrap_or(1).max(1) as usize;
-                    "x".repeat(min)
+                    match schema["pattern"].as_str() {
+                        Some(pattern) => matching(pattern, min),
+                        None => "x".repeat(min),
+                    }
                 }
             };
             json!(s)
         }
         _ => Value::Null,
     }
+}
+
+/// A string for a simple pattern such as `^[A-Z0-9_]+$` or `^[A-Z]{3}$`: the
+/// first character of its first class, as many times as its count asks (at
+/// least `min`).
+fn matching(pattern: &str, min: usize) -> String {
+    let class_start = pattern.find('[').map(|i| i + 1);
+    let c = class_start
+        .and_then(|i| pattern[i..].chars().next())
+        .unwrap_or('x');
+    let count = pattern
+        .find('{')
+        .and_then(|i| {
+            pattern[i + 1..]
+                .split(|ch: char| !ch.is_ascii_digit())
+                .next()
+                .and_then(|n| n.parse::<usize>().ok())
+        })
+        .unwrap_or(min)
+        .max(min);
+    std::iter::repeat_n(c, count).collect()
 }

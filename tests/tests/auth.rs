@@ -250,6 +250,51 @@ db_test! {
 }
 
 db_test! {
+    /// Claims a token of this server never has: not valid yet, issued in the
+    /// future, another issuer, a claim missing; and a refresh token, which is
+    /// opaque, presented as an access token.
+    async fn tokens_with_impossible_claims_are_refused(app) {
+        app.load_demo();
+        let id = app.user_id("hq.admin").to_string();
+        let now = chrono::Utc::now().timestamp();
+        let sign = |claims: serde_json::Value| {
+            encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(TEST_JWT_SECRET.as_bytes())).unwrap()
+        };
+        let good = json!({"sub": id, "iss": "branchline", "aud": "branchline-api", "iat": now, "exp": now + 600, "jti": "t"});
+        app.get_as(&sign(good.clone()), "/api/v1/me").await.ok(200);
+        let with = |key: &str, value: serde_json::Value| {
+            let mut c = good.clone();
+            c[key] = value;
+            c
+        };
+        let without = |key: &str| {
+            let mut c = good.clone();
+            c.as_object_mut().unwrap().remove(key);
+            c
+        };
+        let cases = [
+            ("not valid for another hour", with("nbf", json!(now + 3600))),
+            ("issued an hour from now", with("iat", json!(now + 3600))),
+            ("another issuer", with("iss", json!("elsewhere"))),
+            ("no subject", without("sub")),
+            ("no expiry", without("exp")),
+            ("no audience", without("aud")),
+            ("no issue time", without("iat")),
+            ("a subject that is no user id", with("sub", json!("hq.admin"))),
+        ];
+        for (why, claims) in cases {
+            let res = app.get_as(&sign(claims), "/api/v1/me").await;
+            assert_eq!(res.status, 401, "{why}: {}", res.text());
+            res.problem(401, "unauthenticated");
+        }
+        // Within the leeway a clock a little ahead is tolerated.
+        app.get_as(&sign(with("iat", json!(now + 30))), "/api/v1/me").await.ok(200);
+        let pair = app.login_pair("hq.admin", DEMO_PASSWORD).await;
+        app.get_as(pair["refresh_token"].as_str().unwrap(), "/api/v1/me").await.problem(401, "unauthenticated");
+    }
+}
+
+db_test! {
     async fn a_deactivated_user_is_refused_at_once(app) {
         app.load_demo();
         let staff = app.login("sz01.staff").await;

@@ -89,11 +89,7 @@ pub fn load(
             // The year's budget first, drafted by the director and approved by HQ,
             // so the claims below are checked against it.
             let director = user(conn, &format!("{prefix}.office_director"))?;
-            let director_actor = Actor {
-                user_id: Some(director),
-                acting_for: None,
-                request_id: Some("demo-loader".to_owned()),
-            };
+            let director_actor = Actor::demo_loader(Some(director));
             let line = |kind, category, annual: i64| BudgetLineInput {
                 kind,
                 category,
@@ -156,11 +152,7 @@ pub fn load(
 
             // Three assets on the register and a completed stocktake that found them all.
             let ops = user(conn, &format!("{prefix}.operations_specialist"))?;
-            let ops_actor = Actor {
-                user_id: Some(ops),
-                acting_for: None,
-                request_id: Some("demo-loader".to_owned()),
-            };
+            let ops_actor = Actor::demo_loader(Some(ops));
             for (name, category, value, life) in [
                 ("Laptop ThinkPad T14", AssetCategory::It, 900_000, 36),
                 (
@@ -327,11 +319,7 @@ pub fn load(
             )?;
             supply_stocktakes::close(conn, &ops_actor, &counted.stocktake)?;
 
-            let actor = Actor {
-                user_id: Some(claimant),
-                acting_for: None,
-                request_id: Some("demo-loader".to_owned()),
-            };
+            let actor = Actor::demo_loader(Some(claimant));
             let states = ["draft", "in_approval", "rejected", "approved", "paid"];
             for (i, state) in states.iter().enumerate() {
                 let input = ClaimInput {
@@ -412,11 +400,7 @@ pub fn load(
                                 ))
                                 .execute(conn)
                                 .api()?;
-                            let finance = Actor {
-                                user_id: Some(user(conn, "hq.finance")?),
-                                acting_for: None,
-                                request_id: Some("demo-loader".to_owned()),
-                            };
+                            let finance = Actor::demo_loader(Some(user(conn, "hq.finance")?));
                             store::audit::record(
                                 conn,
                                 &finance,

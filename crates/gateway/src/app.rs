@@ -44,6 +44,9 @@ pub struct AppState {
     pub documents: workflow::Registry,
     /// Callers resolved by this process (`org::principal`), shared by its workers.
     pub principals: Arc<PrincipalCache>,
+    /// Each client address's request budget (`crate::ratelimit`), shared by the
+    /// process's workers.
+    pub rate_limiter: Arc<crate::ratelimit::RateLimiter>,
 }
 
 impl AppState {
@@ -58,7 +61,12 @@ impl AppState {
             }
         };
         let tokens = TokenSettings::new(secret, config.access_token_ttl, config.refresh_token_ttl);
+        let rate_limiter = Arc::new(crate::ratelimit::RateLimiter::new(
+            config.rate_limit_per_second,
+            config.rate_limit_burst,
+        ));
         AppState {
+            rate_limiter,
             db,
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
@@ -182,7 +190,8 @@ fn api_routes(cfg: &mut ServiceConfig) {
 /// written into the spec here once rather than on every handler: any operation
 /// with a JSON body can answer 413 and 415 (the `ValidJson` extractor); any POST
 /// under `/api/v1` takes `Idempotency-Key` and can answer 409 and 422 for it (the
-/// idempotency middleware).
+/// idempotency middleware); any operation but the probes can answer 429 (the
+/// rate limit per client address).
 fn add_shared_layer_responses(api: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
     use utoipa::openapi::schema::{ObjectBuilder, Type};
@@ -191,6 +200,7 @@ fn add_shared_layer_responses(api: &mut utoipa::openapi::OpenApi) {
     let reference = |name: &str| RefOr::Ref(Ref::from_response_name(name));
     for (path, item) in api.paths.paths.iter_mut() {
         let is_api = path.starts_with("/api/v1/");
+        let is_probe = matches!(path.as_str(), "/healthz" | "/readyz");
         let ops = [
             (false, item.get.as_mut()),
             (false, item.put.as_mut()),
@@ -206,6 +216,9 @@ fn add_shared_layer_responses(api: &mut utoipa::openapi::OpenApi) {
                     .entry(status.to_owned())
                     .or_insert_with(|| reference(name));
             };
+            if !is_probe {
+                add("429", "TooManyRequests");
+            }
             let has_body = op.request_body.is_some();
             if has_body {
                 add("413", "PayloadTooLarge");
@@ -326,6 +339,7 @@ pub fn build_app_with(
         )
         .default_service(web::to(no_route))
         .wrap(from_fn(idempotency))
+        .wrap(from_fn(crate::ratelimit::rate_limit))
         .wrap(
             DefaultHeaders::new()
                 .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))

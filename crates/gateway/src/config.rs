@@ -44,6 +44,12 @@ pub struct Config {
     /// Proxies whose `Forwarded` / `X-Forwarded-For` headers name the client;
     /// from any other peer those headers are ignored.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Requests a second each client address may make, sustained; 0 turns the
+    /// limit off.
+    pub rate_limit_per_second: u32,
+    /// Requests a client address may make at once before the sustained rate
+    /// applies.
+    pub rate_limit_burst: u32,
 }
 
 /// A secret string whose `Debug` never shows it.
@@ -99,6 +105,8 @@ struct FileConfig {
     access_token_ttl_secs: Option<u64>,
     refresh_token_ttl_secs: Option<u64>,
     trusted_proxies: Option<Vec<String>>,
+    rate_limit_per_second: Option<u32>,
+    rate_limit_burst: Option<u32>,
 }
 
 impl Config {
@@ -245,8 +253,18 @@ impl Config {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let rate_limit_per_second: u32 = match get("BRANCHLINE_RATE_LIMIT_PER_SECOND") {
+            Some(v) => num("BRANCHLINE_RATE_LIMIT_PER_SECOND", v)?,
+            None => file_cfg.rate_limit_per_second.unwrap_or(100),
+        };
+        let rate_limit_burst: u32 = match get("BRANCHLINE_RATE_LIMIT_BURST") {
+            Some(v) => num("BRANCHLINE_RATE_LIMIT_BURST", v)?,
+            None => file_cfg.rate_limit_burst.unwrap_or(200),
+        };
         Ok(Config {
             trusted_proxies,
+            rate_limit_per_second,
+            rate_limit_burst: rate_limit_burst.max(1),
             jwt_secret: jwt_secret.map(Secret),
             access_token_ttl: Duration::from_secs(access_ttl.max(1)),
             refresh_token_ttl: Duration::from_secs(refresh_ttl.max(1)),

@@ -28,6 +28,10 @@ pub fn load(conn: &mut AnyConnection, registry: &workflow::Registry) -> Result<L
     }
     let customers = sales_pipeline::demo::load(conn)?;
     let contracts = sales_pipeline::demo_pipeline::load(conn, registry)?;
+    // In December HQ has set next year's figures and the offices are drafting
+    // their plans.
+    let next_year = chrono::Datelike::year(&kernel::time::now()) + 1;
+    sales_pipeline::targets::demo::load(conn, next_year)?;
     let trips = personnel::demo::load(conn, registry)?;
     let expense_claims =
         finance::demo::load(conn, registry, &crate::facts::finance::PersonnelTrips)?;

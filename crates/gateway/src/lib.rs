@@ -12,6 +12,7 @@ pub mod idempotency;
 pub mod metrics;
 pub mod middleware;
 pub mod ops;
+pub mod ratelimit;
 
 pub use app::{AppState, build_app, build_app_with, openapi, openapi_json};
 pub use config::Config;

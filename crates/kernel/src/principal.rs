@@ -96,6 +96,18 @@ pub struct Actor {
     pub request_id: Option<String>,
 }
 
+impl Actor {
+    /// The demo loader writing as `user_id` (or as nobody), marked as such in
+    /// the audit trail.
+    pub fn demo_loader(user_id: Option<i64>) -> Actor {
+        Actor {
+            user_id,
+            acting_for: None,
+            request_id: Some("demo-loader".to_owned()),
+        }
+    }
+}
+
 /// The request's id, set by the gateway's middleware.
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);

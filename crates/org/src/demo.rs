@@ -20,11 +20,7 @@ use crate::users::{User, insert_user, insert_user_hashed};
 pub const DEMO_PASSWORD: &str = "branchline-demo";
 
 fn system() -> Actor {
-    Actor {
-        user_id: None,
-        acting_for: None,
-        request_id: Some("demo-loader".to_owned()),
-    }
+    Actor::demo_loader(None)
 }
 
 fn assign(

@@ -85,6 +85,7 @@ pub fn verify_access(settings: &TokenSettings, token: &str) -> Result<i64, ApiEr
     validation.set_issuer(&[ISSUER]);
     validation.set_audience(&[AUDIENCE]);
     validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+    validation.validate_nbf = true;
     validation.leeway = LEEWAY_SECS;
     let data = decode::<Claims>(
         token,
@@ -95,6 +96,7 @@ pub fn verify_access(settings: &TokenSettings, token: &str) -> Result<i64, ApiEr
         use jsonwebtoken::errors::ErrorKind;
         let why = match e.kind() {
             ErrorKind::ExpiredSignature => "the access token has expired; refresh it",
+            ErrorKind::ImmatureSignature => "the access token is not valid yet",
             ErrorKind::InvalidAlgorithm | ErrorKind::InvalidSignature => {
                 "the access token's signature is invalid"
             }
@@ -105,6 +107,13 @@ pub fn verify_access(settings: &TokenSettings, token: &str) -> Result<i64, ApiEr
         };
         ApiError::unauthenticated(why)
     })?;
+    // Issued later than now (past the leeway): not a token this server made.
+    let now = chrono::Utc::now().timestamp();
+    if data.claims.iat > now + LEEWAY_SECS as i64 {
+        return Err(ApiError::unauthenticated(
+            "the access token claims to be issued in the future",
+        ));
+    }
     data.claims
         .sub
         .parse()

@@ -77,11 +77,7 @@ pub fn load(conn: &mut AnyConnection, registry: &Registry) -> Result<usize, ApiE
             }
             let prefix = code.to_lowercase();
             let traveller = user(conn, &format!("{prefix}.sales_rep"))?;
-            let actor = Actor {
-                user_id: Some(traveller),
-                acting_for: None,
-                request_id: Some("demo-loader".to_owned()),
-            };
+            let actor = Actor::demo_loader(Some(traveller));
             let (first, second) = destinations(&code);
 
             let approved = apply(

@@ -330,9 +330,9 @@ fn load_trip(conn: &mut AnyConnection, p: &Principal, id: i64) -> Result<Busines
             bt::office_id,
             bt::id
         ),
-        also = bt::traveller_user_id
-            .eq(p.user_id)
-            .or(bt::id.eq_any(workflow::visibility::approver_doc_ids(conn, p, TRIP_DOC)?)),
+        also = bt::traveller_user_id.eq(p.user_id).or(bt::id.eq_any(
+            workflow::visibility::approver_doc_ids(conn, p, TRIP_DOC, id)?
+        )),
         BusinessTrip,
         id,
         "business trip"

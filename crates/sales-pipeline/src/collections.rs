@@ -497,14 +497,14 @@ pub fn dun(
 #[utoipa::path(
     tag = "sales",
     security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Instalment id")),
+    params(("instalment_id" = i64, Path, description = "Instalment id")),
     request_body = LogDunning,
     responses(
         (status = 201, description = "Logged", body = DunningAction, headers(("Location" = String))),
         WriteErrors
     )
 )]
-#[post("/sales/receivables/{id}/dunning")]
+#[post("/sales/receivables/{instalment_id}/dunning")]
 async fn log_dunning(
     db: web::Data<Db>,
     p: Principal,
@@ -552,10 +552,10 @@ fn load_instalment(
 #[utoipa::path(
     tag = "sales",
     security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Instalment id"), PageQuery),
+    params(("instalment_id" = i64, Path, description = "Instalment id"), PageQuery),
     responses((status = 200, description = "A page of dunning actions", body = Page<DunningAction>), ReadErrors)
 )]
-#[get("/sales/receivables/{id}/dunning")]
+#[get("/sales/receivables/{instalment_id}/dunning")]
 async fn list_dunning(
     db: web::Data<Db>,
     p: Principal,

@@ -36,11 +36,7 @@ const CUSTOMERS: &[(&str, Option<&str>, &str, &str, i64)] = &[
 
 /// Adds demo customers to every office that has none. Returns how many.
 pub fn load(conn: &mut AnyConnection) -> Result<usize, ApiError> {
-    let actor = Actor {
-        user_id: None,
-        acting_for: None,
-        request_id: Some("demo-loader".to_owned()),
-    };
+    let actor = Actor::demo_loader(None);
     let offices: Vec<(i64, String)> = offices::table
         .select((offices::id, offices::code))
         .order(offices::id)

@@ -1,9 +1,11 @@
 //! Who takes part in approving what, as SQL: the steps a caller may decide (the
 //! inbox), and the documents and approvals they decided or may decide — which
-//! they may then read although outside their offices. A load puts these ids into
-//! its `WHERE` (`store::load_scoped!` with `also = …`, evaluated only for a caller
-//! whose reach is not the whole company), so visibility through an approval is
-//! decided by the query like every other scope.
+//! they may then read although outside their offices. A load of one record asks
+//! whether the caller takes part in that record's approval (reading its steps
+//! only) and puts the answer into its `WHERE` (`store::load_scoped!` with
+//! `also = …`, evaluated only for a caller whose reach is not the whole
+//! company), so visibility through an approval is decided by the query like
+//! every other scope, at a cost that does not grow with the approver's history.
 
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
@@ -68,16 +70,20 @@ pub fn involved(p: &Principal) -> StepFilter {
     )
 }
 
-/// Ids of the `doc_type` documents whose approval the caller takes part in
-/// (decided or may decide a step), for a load's `also = id.eq_any(…)`.
+/// Document `doc_id` of `doc_type` when the caller takes part in its approval
+/// (decided or may decide a step), for a load's `also = id.eq_any(…)`: at most
+/// one id, read from that document's steps only — what an approver took part in
+/// over the years is never loaded.
 pub fn approver_doc_ids(
     conn: &mut AnyConnection,
     p: &Principal,
     doc_type: &str,
+    doc_id: i64,
 ) -> Result<Vec<i64>, ApiError> {
     st::table
         .inner_join(ai::table)
         .filter(ai::doc_type.eq(doc_type))
+        .filter(ai::doc_id.eq(doc_id))
         .filter(involved(p))
         .select(ai::doc_id)
         .distinct()
@@ -85,13 +91,16 @@ pub fn approver_doc_ids(
         .api()
 }
 
-/// Ids of the approvals the caller takes part in.
+/// Approval `id` when the caller takes part in it: at most one id, read from
+/// that approval's steps only.
 pub fn approver_instance_ids(
     conn: &mut AnyConnection,
     p: &Principal,
+    id: i64,
 ) -> Result<Vec<i64>, ApiError> {
     st::table
         .inner_join(ai::table)
+        .filter(ai::id.eq(id))
         .filter(involved(p))
         .select(ai::id)
         .distinct()
@@ -103,11 +112,12 @@ pub fn approver_instance_ids(
 /// approval", for a document table with `id`, `office_id` and `approval_id`: they
 /// decided or may decide one of its steps, or its office is in their
 /// `approval:read` reach (anywhere, for a company-wide reach). For a load's
-/// `also = …`; it runs one query for the ids of the approvals the caller is part of.
+/// `also = …` when loading document `$id`; it runs one query over that
+/// document's approval steps.
 #[macro_export]
 macro_rules! seen_through_approval {
-    ($conn:expr, $p:expr, $doc_type:expr, $table:ident) => {{
-        let involved = $crate::visibility::approver_doc_ids($conn, $p, $doc_type)?;
+    ($conn:expr, $p:expr, $doc_type:expr, $table:ident, $id:expr) => {{
+        let involved = $crate::visibility::approver_doc_ids($conn, $p, $doc_type, $id)?;
         let reach = $p.reach(org::roles::APPROVAL_READ);
         let by_reach: Box<
             dyn diesel::BoxableExpression<

@@ -225,7 +225,7 @@ fn load_claim(conn: &mut AnyConnection, p: &Principal, id: i64) -> Result<ClaimR
         ),
         also = ec::claimant_user_id
             .eq(p.user_id)
-            .or(workflow::seen_through_approval!(conn, p, CLAIM_DOC, ec)),
+            .or(workflow::seen_through_approval!(conn, p, CLAIM_DOC, ec, id)),
         ClaimRow,
         id,
         "expense claim"

@@ -60,7 +60,7 @@ pub struct PreApprovalInput {
     /// Minor units; above the expense-claim policy's `pre_approval_above`
     /// (50,000.00 CNY by default), or no pre-approval is needed.
     #[validate(range(min = 1, max = 10_000_000_000_i64))]
-    #[schema(minimum = 1, maximum = 10_000_000_000_i64)]
+    #[schema(minimum = 1, maximum = 10_000_000_000_i64, example = 6_500_000)]
     pub estimated_amount: i64,
 }
 
@@ -166,7 +166,8 @@ fn load_pre(conn: &mut AnyConnection, p: &Principal, id: i64) -> Result<PreAppro
                 conn,
                 p,
                 PRE_APPROVAL_DOC,
-                pa
+                pa,
+                id
             )),
         PreApproval,
         id,

@@ -20,8 +20,8 @@ use store::{Db, DbResultExt};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{
-    CreateCustomer, Customer, ListCustomers, MergeCustomer, UpdateCustomer, check_rules, load,
-    uscc_taken,
+    CreateCustomer, Customer, ListCustomers, MergeCustomer, UpdateCustomer, check_owner,
+    check_rules, load, uscc_taken,
 };
 
 pub(super) fn configure(cfg: &mut ServiceConfig) {
@@ -137,6 +137,7 @@ async fn create_customer(
     let customer = db
         .tx(move |conn| {
             org::office_code(conn, office)?;
+            check_owner(conn, body.owner_user_id, office)?;
             let now = kernel::time::to_db(kernel::time::now());
             let customer: Customer = diesel::insert_into(c::table)
                 .values((
@@ -163,7 +164,7 @@ async fn create_customer(
                 .returning(c::all_columns)
                 .get_result(conn)
                 .map_err(|e| uscc_taken(store::db_error(e)))?;
-            check_rules(conn, &customer)?;
+            check_rules(&customer)?;
             audit::record(
                 conn,
                 &actor,
@@ -251,6 +252,9 @@ async fn update_customer(
             if before.version != if_match.0 {
                 return Err(version_conflict(before.version));
             }
+            if let Some(owner) = b.owner_user_id {
+                check_owner(conn, owner, before.office_id)?;
+            }
             let classification = b
                 .classification
                 .map_or_else(|| before.classification.clone(), |k| k.as_str().to_owned());
@@ -287,7 +291,7 @@ async fn update_customer(
                     .optional()
                     .map_err(|e| uscc_taken(store::db_error(e)))?
                     .ok_or_else(|| version_conflict(before.version + 1))?;
-            check_rules(conn, &after)?;
+            check_rules(&after)?;
             audit::record(
                 conn,
                 &actor,

@@ -203,7 +203,7 @@ pub struct UpdateCustomer {
 
 /// The rules that hold for every stored customer, checked after a create or
 /// change is applied.
-fn check_rules(conn: &mut AnyConnection, cust: &Customer) -> Result<(), ApiError> {
+fn check_rules(cust: &Customer) -> Result<(), ApiError> {
     if cust.classification == "key_account" {
         let mut errors = Vec::new();
         if cust.owner_user_id.is_none() {
@@ -231,10 +231,17 @@ fn check_rules(conn: &mut AnyConnection, cust: &Customer) -> Result<(), ApiError
             return Err(ApiError::validation(errors));
         }
     }
-    if let Some(owner) = cust.owner_user_id {
-        org::scope::user_of_office(conn, "owner_user_id", owner, cust.office_id)?;
-    }
     Ok(())
+}
+
+/// The owner named in a body, checked before anything is written: an active
+/// user of the customer's office, or the same answer as for one that does not
+/// exist (a write first would let the foreign key tell the two apart).
+fn check_owner(conn: &mut AnyConnection, owner: Option<i64>, office: i64) -> Result<(), ApiError> {
+    match owner {
+        Some(owner) => org::scope::user_of_office(conn, "owner_user_id", owner, office),
+        None => Ok(()),
+    }
 }
 
 fn uscc_taken(err: ApiError) -> ApiError {

@@ -8,6 +8,7 @@
 //! the appraisal. The rules the two share are here.
 
 pub mod api;
+pub mod demo;
 pub mod plans;
 
 use std::collections::HashMap;

@@ -314,7 +314,7 @@ pub fn load_visible(
         ),
         also = ai::submitter_user_id
             .eq(p.user_id)
-            .or(ai::id.eq_any(crate::visibility::approver_instance_ids(conn, p)?)),
+            .or(ai::id.eq_any(crate::visibility::approver_instance_ids(conn, p, id)?)),
         Instance,
         id,
         "approval"
