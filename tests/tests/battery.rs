@@ -992,3 +992,73 @@ async fn a_route_without_scope_or_documented_errors_fails_the_battery() {
         "the undocumented 404 went unnoticed: {failures:#?}"
     );
 }
+
+db_test! {
+    /// No one grants beyond their own level or offices, for every built-in role
+    /// (from `GET /org/roles`) and every office user who may assign roles: an
+    /// office role in their own office is granted; a region- or company-level
+    /// role is refused (403); any role in another office is answered as in an
+    /// office that does not exist, and nothing is stored.
+    async fn no_one_grants_a_role_beyond_their_own_level_or_offices(app) {
+        use store::schema::{role_assignments as ra, users};
+        app.load_demo();
+        let roles = app.get_as(&app.login("hq.admin").await, "/api/v1/org/roles").await.ok(200);
+        let roles = roles.as_array().unwrap().clone();
+        assert!(roles.len() >= 15, "{roles:?}");
+        let (gz, sh) = (app.office_id("GZ01"), app.office_id("SH01"));
+        let office_users: Vec<String> = app.conn(|c| {
+            users::table
+                .filter(users::office_id.eq(gz))
+                .select(users::username)
+                .order(users::id)
+                .load(c)
+                .unwrap()
+        });
+        let staff = app.user_id("gz01.staff");
+        let region = app.get_as(&app.login("hq.admin").await, &format!("/api/v1/org/offices/{gz}")).await.ok(200)["region_id"].as_i64().unwrap();
+        let mut granters = 0;
+        let mut cases = 0;
+        for username in &office_users {
+            let token = app.login(username).await;
+            let me = app.get_as(&token, "/api/v1/me").await.ok(200);
+            if !me["permissions"].as_array().unwrap().contains(&serde_json::json!("role_assignment:manage")) {
+                continue;
+            }
+            granters += 1;
+            for role in &roles {
+                let code = role["code"].as_str().unwrap();
+                let level = role["level"].as_str().unwrap();
+                let body = |kind: &str, scope: Option<i64>| {
+                    serde_json::json!({"user_id": staff, "role": code, "scope_kind": kind, "scope_id": scope, "valid_from": "2026-01-01", "valid_to": "2099-12-31"})
+                };
+                let stored = || app.conn(|c| ra::table.filter(ra::user_id.eq(staff)).count().get_result::<i64>(c).unwrap());
+                let before = stored();
+                match level {
+                    "company" | "region" => {
+                        let scope = (level == "region").then_some(region);
+                        let res = app.post_as(&token, "/api/v1/org/role-assignments", &body(level, scope)).await;
+                        assert_eq!(res.status, 403, "{username} granted {code} ({level}): {}", res.text());
+                        assert_eq!(stored(), before, "{username}: {code} stored");
+                    }
+                    _ => {
+                        let foreign = app.post_as(&token, "/api/v1/org/role-assignments", &body("office", Some(sh))).await;
+                        let missing = app.post_as(&token, "/api/v1/org/role-assignments", &body("office", Some(MISSING))).await;
+                        assert_eq!(
+                            (foreign.status, foreign.json()["errors"].clone()),
+                            (missing.status, missing.json()["errors"].clone()),
+                            "{username} granting {code} in SH01: {} / {}", foreign.text(), missing.text()
+                        );
+                        assert!(!foreign.status.is_success());
+                        assert_eq!(stored(), before, "{username}: {code} stored in SH01");
+                        let own = app.post_as(&token, "/api/v1/org/role-assignments", &body("office", Some(gz))).await;
+                        // One director per office: the second is a 409.
+                        assert!(own.status == 201 || (code == "office_director" && own.status == 409), "{username} granting {code} in GZ01: {}", own.text());
+                    }
+                }
+                cases += 1;
+            }
+        }
+        eprintln!("battery: grants: {granters} granters x {} roles, {cases} cases", roles.len());
+        assert!(granters >= 1 && cases >= 15);
+    }
+}

@@ -350,8 +350,21 @@ pub(super) async fn create_role_assignment(
             let authority = match scope.office_id {
                 Some(office) => {
                     office_code(conn, office)?;
+                    // An office or department outside the caller's reach is
+                    // answered as one that does not exist.
                     p.authorize(ROLE_ASSIGNMENT_MANAGE, Some(office))
-                        .map_err(|_| ApiError::not_found("office"))?
+                        .map_err(|e| match e.code {
+                            kernel::ErrorCode::Forbidden => e,
+                            _ => ApiError::invalid_field(
+                                "scope_id",
+                                "not_found",
+                                if scope.department_id.is_some() {
+                                    "no such department"
+                                } else {
+                                    "no such office"
+                                },
+                            ),
+                        })?
                 }
                 None => p.require_company(ROLE_ASSIGNMENT_MANAGE)?,
             };
