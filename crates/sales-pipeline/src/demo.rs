@@ -34,17 +34,36 @@ const CUSTOMERS: &[(&str, Option<&str>, &str, &str, i64)] = &[
     ),
 ];
 
-/// Adds demo customers to every office that has none. Returns how many.
-pub fn load(conn: &mut AnyConnection) -> Result<usize, ApiError> {
-    let actor = Actor::demo_loader(None);
+/// Every office (id, code) with its demo sales representative
+/// (`<code>.sales_rep`), if it has one.
+pub(crate) fn offices_and_reps(
+    conn: &mut AnyConnection,
+) -> Result<Vec<(i64, String, Option<i64>)>, ApiError> {
     let offices: Vec<(i64, String)> = offices::table
         .select((offices::id, offices::code))
         .order(offices::id)
         .load(conn)
         .api()?;
+    let mut out = Vec::with_capacity(offices.len());
+    for (office, code) in offices {
+        let rep: Option<i64> = users::table
+            .filter(users::username.eq(format!("{}.sales_rep", code.to_lowercase())))
+            .select(users::id)
+            .first(conn)
+            .optional()
+            .api()?;
+        out.push((office, code, rep));
+    }
+    Ok(out)
+}
+
+/// Adds demo customers to every office that has none. Returns how many.
+pub fn load(conn: &mut AnyConnection) -> Result<usize, ApiError> {
+    let actor = Actor::demo_loader(None);
+    let offices = offices_and_reps(conn)?;
     transaction(conn, |conn| {
         let mut created = 0;
-        for (office_id, code) in offices {
+        for (office_id, code, rep) in offices {
             let existing: i64 = c::table
                 .filter(c::office_id.eq(office_id))
                 .count()
@@ -53,12 +72,6 @@ pub fn load(conn: &mut AnyConnection) -> Result<usize, ApiError> {
             if existing > 0 {
                 continue;
             }
-            let rep: Option<i64> = users::table
-                .filter(users::username.eq(format!("{}.sales_rep", code.to_lowercase())))
-                .select(users::id)
-                .first(conn)
-                .optional()
-                .api()?;
             let now = kernel::time::to_db(kernel::time::now());
             for (i, (name, uscc, class, industry, limit)) in CUSTOMERS.iter().enumerate() {
                 // The credit code is unique company-wide: only the first office's copy keeps it.

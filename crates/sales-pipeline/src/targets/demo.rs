@@ -5,7 +5,7 @@
 use diesel::prelude::*;
 use kernel::{Actor, ApiError};
 use store::audit::{self, Change};
-use store::schema::{offices, sales_plans as sp, sales_targets as st, users};
+use store::schema::{sales_plans as sp, sales_targets as st};
 use store::{AnyConnection, DbResultExt};
 
 use super::PersonShare;
@@ -31,20 +31,9 @@ const MONTHS: [i64; 12] = [
 /// representative and no target for that year. Returns how many.
 pub fn load(conn: &mut AnyConnection, year: i32) -> Result<usize, ApiError> {
     let actor = Actor::demo_loader(None);
-    let offices: Vec<(i64, String)> = offices::table
-        .select((offices::id, offices::code))
-        .order(offices::id)
-        .load(conn)
-        .api()?;
     let now = kernel::time::to_db(kernel::time::now());
     let mut made = 0;
-    for (office, code) in offices {
-        let rep: Option<i64> = users::table
-            .filter(users::username.eq(format!("{}.sales_rep", code.to_lowercase())))
-            .select(users::id)
-            .first(conn)
-            .optional()
-            .api()?;
+    for (office, _, rep) in crate::demo::offices_and_reps(conn)? {
         let taken: i64 = st::table
             .filter(st::office_id.eq(office).and(st::year.eq(year)))
             .count()
