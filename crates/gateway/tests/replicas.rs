@@ -5,150 +5,15 @@
 //! assignment — while a closed office takes no new record on either at once. On
 //! SQLite (one file) and on PostgreSQL (when `TEST_DATABASE_URL` is set).
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+mod common;
+
 use std::time::{Duration, Instant};
 
-use diesel::connection::SimpleConnection;
-use diesel::{Connection, PgConnection};
-use serde_json::{Value, json};
+use common::{Server, call, login, on_postgres, on_sqlite, start, try_call};
+use serde_json::json;
 
-const BIN: &str = env!("CARGO_BIN_EXE_branchline");
-const SECRET: &str = "replicas-test-secret-of-at-least-32-bytes";
 /// How soon another replica must follow a change (docs/scaling.md).
 const BOUND: Duration = Duration::from_secs(2);
-
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn start(url: &str, demo: bool, dir: &std::path::Path) -> Server {
-    let port = free_port();
-    let mut cmd = Command::new(BIN);
-    cmd.arg("serve");
-    if demo {
-        cmd.arg("--demo");
-    }
-    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("BRANCHLINE_")) {
-        cmd.env_remove(k);
-    }
-    let child = cmd
-        .env("BRANCHLINE_DATABASE_URL", url)
-        .env("BRANCHLINE_BIND", format!("127.0.0.1:{port}"))
-        .env("BRANCHLINE_JWT_SECRET", SECRET)
-        .env("BRANCHLINE_LOG", "warn")
-        .env("BRANCHLINE_WORKERS", "2")
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("start branchline");
-    let server = Server { child, port };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Ok((200, _)) = try_call(&server, "GET", "/readyz", None, None, &[]) {
-            return server;
-        }
-        assert!(Instant::now() < deadline, "the server did not get ready");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// One HTTP/1.1 request on a fresh connection: (status, JSON body or null).
-fn try_call(
-    server: &Server,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<&Value>,
-    headers: &[(&str, &str)],
-) -> std::io::Result<(u16, Value)> {
-    let mut stream = TcpStream::connect(("127.0.0.1", server.port))?;
-    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let payload = body.map(Value::to_string).unwrap_or_default();
-    let mut req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n",
-        payload.len()
-    );
-    if body.is_some() {
-        req.push_str("Content-Type: application/json\r\n");
-    }
-    if let Some(t) = token {
-        req.push_str(&format!("Authorization: Bearer {t}\r\n"));
-    }
-    for (k, v) in headers {
-        req.push_str(&format!("{k}: {v}\r\n"));
-    }
-    req.push_str("\r\n");
-    req.push_str(&payload);
-    stream.write_all(req.as_bytes())?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw)?;
-    let text = String::from_utf8_lossy(&raw);
-    let (head, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status: u16 = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let chunked = head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked");
-    let body = if chunked {
-        dechunk(rest)
-    } else {
-        rest.to_owned()
-    };
-    Ok((status, serde_json::from_str(&body).unwrap_or(Value::Null)))
-}
-
-fn dechunk(mut rest: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, tail)) = rest.split_once("\r\n") {
-        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if n == 0 || tail.len() < n {
-            break;
-        }
-        out.push_str(&tail[..n]);
-        rest = tail[n..].trim_start_matches("\r\n");
-    }
-    out
-}
-
-fn call(
-    server: &Server,
-    method: &str,
-    path: &str,
-    token: &str,
-    body: Option<&Value>,
-) -> (u16, Value) {
-    try_call(server, method, path, Some(token), body, &[]).expect("request")
-}
-
-fn login(server: &Server, username: &str) -> String {
-    let body = json!({"username": username, "password": "branchline-demo"});
-    let (status, res) =
-        try_call(server, "POST", "/api/v1/auth/login", None, Some(&body), &[]).unwrap();
-    assert_eq!(status, 200, "{username}: {res}");
-    res["access_token"].as_str().unwrap().to_owned()
-}
 
 fn user_id(server: &Server, admin: &str, username: &str) -> (i64, i64) {
     let (_, page) = call(
@@ -339,41 +204,10 @@ fn replicas_follow_changes(url: &str, dir: &std::path::Path) {
 
 #[test]
 fn replicas_follow_changes_on_sqlite() {
-    let dir = std::env::temp_dir().join(format!("branchline-replicas-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let url = format!("sqlite://{}", dir.join("branchline.db").display());
-    replicas_follow_changes(&url, &dir);
-    let _ = std::fs::remove_dir_all(&dir);
+    on_sqlite("replicas", replicas_follow_changes);
 }
 
 #[test]
 fn replicas_follow_changes_on_postgres() {
-    let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
-        assert_ne!(
-            std::env::var("BRANCHLINE_REQUIRE_POSTGRES").as_deref(),
-            Ok("1"),
-            "TEST_DATABASE_URL is not set, and BRANCHLINE_REQUIRE_POSTGRES=1"
-        );
-        eprintln!("postgres: skipped (TEST_DATABASE_URL is not set)");
-        return;
-    };
-    let name = format!("bl_replicas_{}", std::process::id());
-    let mut admin = PgConnection::establish(&admin_url).expect("TEST_DATABASE_URL");
-    admin
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .unwrap();
-    admin
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .unwrap();
-    let base = admin_url
-        .rsplit_once('/')
-        .map_or(admin_url.as_str(), |(b, _)| b);
-    let url = format!("{base}/{name}");
-    let dir = std::env::temp_dir().join(format!("branchline-replicas-pg-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    replicas_follow_changes(&url, &dir);
-    admin
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .unwrap();
+    on_postgres("replicas", replicas_follow_changes);
 }

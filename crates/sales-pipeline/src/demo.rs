@@ -107,7 +107,7 @@ pub fn load(conn: &mut AnyConnection) -> Result<usize, ApiError> {
                     &actor,
                     Change::new("create", "customer", id, Some(office_id)),
                 )?;
-                diesel::insert_into(cc::table)
+                let contact: i64 = diesel::insert_into(cc::table)
                     .values((
                         cc::customer_id.eq(id),
                         cc::office_id.eq(office_id),
@@ -117,10 +117,16 @@ pub fn load(conn: &mut AnyConnection) -> Result<usize, ApiError> {
                         cc::is_primary.eq(true),
                         cc::created_at.eq(now),
                     ))
-                    .execute(conn)
+                    .returning(cc::id)
+                    .get_result(conn)
                     .api()?;
+                audit::record(
+                    conn,
+                    &actor,
+                    Change::new("create", "customer_contact", contact, Some(office_id)),
+                )?;
                 if let Some(rep) = rep {
-                    diesel::insert_into(ci::table)
+                    let interaction: i64 = diesel::insert_into(ci::table)
                         .values((
                             ci::customer_id.eq(id),
                             ci::office_id.eq(office_id),
@@ -132,8 +138,19 @@ pub fn load(conn: &mut AnyConnection) -> Result<usize, ApiError> {
                             ci::user_id.eq(rep),
                             ci::created_at.eq(now),
                         ))
-                        .execute(conn)
+                        .returning(ci::id)
+                        .get_result(conn)
                         .api()?;
+                    audit::record(
+                        conn,
+                        &actor,
+                        Change::new(
+                            "create",
+                            "customer_interaction",
+                            interaction,
+                            Some(office_id),
+                        ),
+                    )?;
                 }
                 created += 1;
             }
