@@ -123,6 +123,7 @@ fn example_at(spec: &Value, schema: &Value, depth: usize) -> Value {
                 // Today: neither in the past nor in the future.
                 Some("date") => chrono::Utc::now().date_naive().to_string(),
                 Some("date-time") => chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                Some("email") => "wang.li@example.com".to_owned(),
                 _ => {
                     let min = schema["minLength"].as_u64().unwrap_or(1).max(1) as usize;
                     match schema["pattern"].as_str() {

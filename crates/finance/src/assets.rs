@@ -134,10 +134,10 @@ pub struct CreateAsset {
     pub category: AssetCategory,
     pub purchase_date: NaiveDate,
     #[validate(range(min = 1, max = 100_000_000_000_i64))]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, maximum = 100_000_000_000_i64, example = 1_200_000)]
     pub purchase_value: i64,
     #[validate(range(min = 0, max = 100_000_000_000_i64))]
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 100_000_000_000_i64, example = 60_000)]
     pub salvage_value: Option<i64>,
     #[validate(range(min = 1, max = 600))]
     #[schema(minimum = 1, maximum = 600)]

@@ -152,7 +152,7 @@ pub struct CreateCustomer {
     #[schema(minimum = 0, maximum = 365)]
     pub payment_terms_days: Option<i32>,
     #[validate(custom(function = "validate_rating"))]
-    #[schema(pattern = "^[ABCD]$")]
+    #[schema(pattern = "^[ABCD]$", example = "B")]
     pub credit_rating: Option<String>,
     #[validate(length(min = 1, max = 2000))]
     #[schema(min_length = 1, max_length = 2000)]
@@ -168,7 +168,13 @@ pub struct UpdateCustomer {
     pub name: Option<String>,
     #[serde(default, deserialize_with = "kernel::extract::nullable")]
     #[validate(custom(function = "validate_uscc"))]
-    #[schema(value_type = Option<String>, min_length = 18, max_length = 18)]
+    #[schema(
+        value_type = Option<String>,
+        min_length = 18,
+        max_length = 18,
+        pattern = "^[0-9A-HJ-NPQRTUWXY]{18}$",
+        example = "91350100M000100Y43"
+    )]
     pub uscc: Option<Option<String>>,
     #[serde(default, deserialize_with = "kernel::extract::nullable")]
     #[schema(value_type = Option<String>)]
@@ -191,7 +197,7 @@ pub struct UpdateCustomer {
     pub payment_terms_days: Option<i32>,
     #[serde(default, deserialize_with = "kernel::extract::nullable")]
     #[validate(custom(function = "validate_rating"))]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^[ABCD]$", example = "B")]
     pub credit_rating: Option<Option<String>>,
     #[serde(default, deserialize_with = "kernel::extract::nullable")]
     #[schema(value_type = Option<String>)]

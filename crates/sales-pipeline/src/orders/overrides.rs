@@ -86,6 +86,7 @@ pub(super) async fn request_override(
     let registry = registry.get_ref().clone();
     let row = db
         .tx(move |conn| {
+            p.require(SALES_MANAGE)?;
             // The customer decides the office; one outside the caller's reach
             // is refused like a missing one.
             let office: Option<i64> = c::table
@@ -99,7 +100,6 @@ pub(super) async fn request_override(
                 .ok_or_else(|| {
                     ApiError::invalid_field("customer_id", "not_found", "no such customer")
                 })?;
-            p.require(SALES_MANAGE)?;
             let actor = p.actor(p.authorize(SALES_MANAGE, Some(office))?);
             customer_of_office(conn, "customer_id", b.customer_id, office)?;
             let now = now_db();
