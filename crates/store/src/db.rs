@@ -74,8 +74,10 @@ impl Db {
                 })?;
             }
             let mut conn = pool.get_timeout(wait).map_err(ApiError::unavailable)?;
-            diesel::connection::SimpleConnection::batch_execute(&mut *conn, "SELECT 1")
-                .map_err(ApiError::unavailable)?;
+            let checked =
+                diesel::connection::SimpleConnection::batch_execute(&mut **conn, "SELECT 1");
+            conn.settle(checked.is_err());
+            checked.map_err(ApiError::unavailable)?;
             let pending =
                 crate::migrate::pending_count(&mut conn).map_err(ApiError::unavailable)?;
             if pending > 0 {
@@ -136,7 +138,9 @@ impl Db {
         actix_web::web::block(move || {
             let _guard = span.enter();
             let mut conn = pool.get().map_err(ApiError::unavailable)?;
-            f(&mut conn)
+            let result = f(&mut conn);
+            conn.settle(matches!(&result, Err(e) if e.code == ErrorCode::DatabaseUnavailable));
+            result
         })
         .await
         .map_err(ApiError::internal)?

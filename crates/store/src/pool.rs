@@ -3,8 +3,19 @@
 //! Connecting is checked once, directly, before the pool is built, so a bad or
 //! unreachable database fails start-up within seconds with libpq's or SQLite's
 //! own message, instead of a pool time-out that hides the cause.
+//!
+//! A connection is checked (`SELECT 1`) when it is taken from the pool only if
+//! it has not proved alive within [`TRUSTED_FOR`]: a connection the previous
+//! request used without a connection error is handed out as it is. Checking
+//! every one cost a round trip per request, as much as a primary-key read. A
+//! connection whose work ended in a connection error is dropped when it is
+//! returned, and every other connection is checked again before its next use,
+//! so an outage costs each client at most one failed request per pooled
+//! connection that had just worked, never a stream of them.
 
-use std::time::Duration;
+use std::ops::{Deref, DerefMut};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, SqliteConnection};
@@ -40,14 +51,66 @@ pub enum ConnectError {
 pub type Pool = r2d2::Pool<Manager>;
 pub type PooledConnection = r2d2::PooledConnection<Manager>;
 
+/// How long a connection that worked is handed out without a check.
+pub const TRUSTED_FOR: Duration = Duration::from_secs(1);
+
+/// A pooled connection, with when it last proved alive and whether its last
+/// work ended in a connection error.
+pub struct Checked {
+    conn: AnyConnection,
+    alive_at: Instant,
+    broken: bool,
+    /// The pool's last connection error, shared by its connections.
+    failed_at: Arc<Mutex<Option<Instant>>>,
+}
+
+impl Checked {
+    /// What a piece of work on this connection ended with: a connection error
+    /// (`database_unavailable`) has it dropped on return and every other
+    /// connection checked before its next use; anything else (a result, a
+    /// constraint violation) proves it alive.
+    pub fn settle(&mut self, unavailable: bool) {
+        if unavailable {
+            self.broken = true;
+            *self.failed_at.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+        } else {
+            self.alive_at = Instant::now();
+        }
+    }
+
+    /// Proved alive recently, and since the pool's last connection error.
+    fn trusted(&self) -> bool {
+        let failed_at = *self.failed_at.lock().unwrap_or_else(|e| e.into_inner());
+        self.alive_at.elapsed() < TRUSTED_FOR && failed_at.is_none_or(|f| self.alive_at > f)
+    }
+}
+
+impl Deref for Checked {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        &self.conn
+    }
+}
+
+impl DerefMut for Checked {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.conn
+    }
+}
+
 #[derive(Debug)]
 pub struct Manager {
     url: DatabaseUrl,
+    failed_at: Arc<Mutex<Option<Instant>>>,
 }
 
 impl Manager {
     pub fn new(url: DatabaseUrl) -> Self {
-        Manager { url }
+        Manager {
+            url,
+            failed_at: Arc::default(),
+        }
     }
 
     pub fn url(&self) -> &DatabaseUrl {
@@ -101,19 +164,31 @@ fn with_connect_timeout(url: &str) -> String {
 }
 
 impl r2d2::ManageConnection for Manager {
-    type Connection = AnyConnection;
+    type Connection = Checked;
     type Error = ConnectError;
 
-    fn connect(&self) -> Result<AnyConnection, ConnectError> {
-        self.open()
+    fn connect(&self) -> Result<Checked, ConnectError> {
+        Ok(Checked {
+            conn: self.open()?,
+            alive_at: Instant::now(),
+            broken: false,
+            failed_at: self.failed_at.clone(),
+        })
     }
 
-    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), ConnectError> {
-        conn.batch_execute("SELECT 1").map_err(ConnectError::Check)
+    fn is_valid(&self, conn: &mut Checked) -> Result<(), ConnectError> {
+        if conn.trusted() {
+            return Ok(());
+        }
+        conn.conn
+            .batch_execute("SELECT 1")
+            .map_err(ConnectError::Check)?;
+        conn.alive_at = Instant::now();
+        Ok(())
     }
 
-    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
-        false
+    fn has_broken(&self, conn: &mut Checked) -> bool {
+        conn.broken
     }
 }
 
@@ -161,6 +236,31 @@ impl r2d2::HandleError<ConnectError> for LogErrors {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_connection_that_just_worked_is_trusted_until_one_fails() {
+        use r2d2::ManageConnection;
+        let dir = std::env::temp_dir().join(format!("branchline-pool-{}", std::process::id()));
+        let url = DatabaseUrl::parse(&format!("sqlite://{}", dir.join("t.db").display())).unwrap();
+        let manager = Manager::new(url);
+        let (mut a, mut b) = (manager.connect().unwrap(), manager.connect().unwrap());
+        a.settle(false);
+        b.settle(false);
+        assert!(a.trusted() && b.trusted());
+        assert!(manager.is_valid(&mut a).is_ok());
+        // A connection error on one: it is dropped, the other is checked again.
+        b.settle(true);
+        assert!(manager.has_broken(&mut b));
+        assert!(!manager.has_broken(&mut a));
+        assert!(!a.trusted());
+        // The check succeeds and trusts it again.
+        assert!(manager.is_valid(&mut a).is_ok());
+        assert!(a.trusted());
+        // Idle past the window: checked again.
+        a.alive_at = Instant::now() - TRUSTED_FOR;
+        assert!(!a.trusted());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn connect_timeout_is_added_once() {
