@@ -25,7 +25,9 @@ set -e
 sqlite=$(grep -cE '::sqlite \.\.\. ok$' "$log" || true)
 postgres=$(grep -cE '::postgres \.\.\. ok$' "$log" || true)
 passed=$(grep -oE 'test result: [A-Za-z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
-failed=$(grep -oE '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')
+# Only cargo's summaries: servers started by the process tests log lines of their
+# own ("port 5432 failed") to the same stream.
+failed=$(grep -oE 'test result: [A-Za-z]+\. [0-9]+ passed; [0-9]+ failed' "$log" | awk '{s+=$6} END {print s+0}')
 echo
 echo "database tests passed per backend: sqlite ${sqlite}, postgres ${postgres}"
 echo "${passed} passed, ${failed} failed"

@@ -191,7 +191,9 @@ fn api_routes(cfg: &mut ServiceConfig) {
 /// with a JSON body can answer 413 and 415 (the `ValidJson` extractor); any POST
 /// under `/api/v1` takes `Idempotency-Key` and can answer 409 and 422 for it (the
 /// idempotency middleware); any operation but the probes can answer 429 (the
-/// rate limit per client address).
+/// rate limit per client address). Headers read by shared extractors get the
+/// exact form those accept: `If-Match` an ETag this API issued (`kernel::IfMatch`),
+/// `Idempotency-Key` printable ASCII (the idempotency middleware).
 fn add_shared_layer_responses(api: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
     use utoipa::openapi::schema::{ObjectBuilder, Type};
@@ -210,6 +212,20 @@ fn add_shared_layer_responses(api: &mut utoipa::openapi::OpenApi) {
         ];
         for (is_post, op) in ops {
             let Some(op) = op else { continue };
+            for param in op.parameters.iter_mut().flatten() {
+                if let RefOr::T(param) = param
+                    && param.name == "If-Match"
+                    && param.parameter_in == ParameterIn::Header
+                {
+                    param.schema = Some(
+                        ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .pattern(Some(r#"^(W/)?"?-?[0-9]{1,18}"?$"#))
+                            .examples([serde_json::json!("\"3\"")])
+                            .into(),
+                    );
+                }
+            }
             let mut add = |status: &str, name: &str| {
                 op.responses
                     .responses
@@ -236,9 +252,39 @@ fn add_shared_layer_responses(api: &mut utoipa::openapi::OpenApi) {
                             "Makes a retry safe: the same key and body (per caller, within 24 h) returns the \
                              first response without doing the work again",
                         ))
-                        .schema(Some(ObjectBuilder::new().schema_type(Type::String).min_length(Some(1)).max_length(Some(255))))
+                        .schema(Some(
+                            ObjectBuilder::new()
+                                .schema_type(Type::String)
+                                .min_length(Some(1))
+                                .max_length(Some(255))
+                                .pattern(Some("^[!-~]+$")),
+                        ))
                         .build(),
                 ));
+            }
+        }
+    }
+}
+
+/// Internally tagged enums that refuse unknown fields
+/// (`#[serde(tag = "...", deny_unknown_fields)]`): utoipa leaves their variants
+/// open, so the spec would promise extra fields the server refuses.
+const CLOSED_TAGGED_UNIONS: &[&str] = &["Approver"];
+
+fn close_tagged_unions(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{AdditionalProperties, Schema};
+    let Some(components) = api.components.as_mut() else {
+        return;
+    };
+    for name in CLOSED_TAGGED_UNIONS {
+        let Some(RefOr::T(Schema::OneOf(union))) = components.schemas.get_mut(*name) else {
+            continue;
+        };
+        for variant in &mut union.items {
+            if let RefOr::T(Schema::Object(object)) = variant {
+                object.additional_properties =
+                    Some(Box::new(AdditionalProperties::FreeForm(false)));
             }
         }
     }
@@ -253,6 +299,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .split_for_parts()
         .1;
     add_shared_layer_responses(&mut api);
+    close_tagged_unions(&mut api);
     api
 }
 
@@ -304,6 +351,7 @@ pub fn build_app_with(
         .configure(extra)
         .split_for_parts();
     add_shared_layer_responses(&mut api);
+    close_tagged_unions(&mut api);
     let routes = web::Data::new(RouteTable::from_openapi(&api));
     let config = state.config.clone();
 

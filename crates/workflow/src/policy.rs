@@ -181,6 +181,22 @@ pub fn role(name: &str, step: &str) -> StepDef {
 mod tests {
     use super::*;
 
+    /// The spec closes `Approver`'s variants (gateway `CLOSED_TAGGED_UNIONS`)
+    /// because the server refuses extra fields in them.
+    #[test]
+    fn an_approver_with_an_unknown_field_is_refused() {
+        let refused = |v: serde_json::Value| serde_json::from_value::<Approver>(v).is_err();
+        assert!(refused(
+            serde_json::json!({"kind": "role", "role": "office_director", "x": 1})
+        ));
+        assert!(refused(
+            serde_json::json!({"kind": "department_supervisor", "x": 1})
+        ));
+        assert!(!refused(
+            serde_json::json!({"kind": "department_supervisor"})
+        ));
+    }
+
     #[test]
     fn thresholds_below_at_and_above() {
         let above = Condition {
