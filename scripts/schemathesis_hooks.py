@@ -15,7 +15,9 @@ describe the body the server accepts:
 Schemathesis' own positive_data_acceptance cannot tell a business rule's 422 or
 400 from these; this check reads the problem's field errors.
 
-Two 400s it lets pass, both limits of what a schema can say:
+Three 400s it lets pass: a path parameter the stateful phase could not fill from
+an earlier answer (an empty list; it sends `None`), and two limits of what a
+schema can say:
 - `query.cursor` (rule `cursor`): a cursor is state the server issued with an
   earlier page; a made-up string is valid for the schema and never one;
 - a JSON number with a zero fraction (`7.0`) in an integer field: JSON Schema
@@ -54,6 +56,10 @@ def positive_data_accepted(ctx, response, case):
     if meta is None or not meta.generation.mode.is_positive:
         return None
     if response.status_code not in (400, 422):
+        return None
+    # The stateful phase fills a path parameter from an earlier answer's field;
+    # when that answer had none (an empty list), it sends the word `None`.
+    if any(v is None or v == "None" for v in (case.path_parameters or {}).values()):
         return None
     try:
         problem = response.json()
