@@ -10,14 +10,21 @@
 //! - `GET /customers/{id}`: one customer row as JSON, 404 when absent;
 //! - `GET /customers?office_id=&limit=&cursor=`: a keyset page of an office's
 //!   customers, with the same cursor encoding as the API;
-//! - `POST /customers/{id}/interactions`: one insert, the row back as JSON.
+//! - `POST /customers/{id}/interactions`: one insert, the row back as JSON;
+//! - `POST /customers/{id}/interactions/guarded`: what a Branchline create
+//!   writes, with none of its framework: in one transaction the
+//!   `Idempotency-Key` reserved, the row inserted, its audit row written and
+//!   the response kept on the reservation — the ceiling for a write with these
+//!   guarantees on this database.
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use kernel::{ApiError, PageRequest};
 use serde::{Deserialize, Serialize};
-use store::schema::{customer_interactions as ci, customers as c};
+use store::schema::{
+    audit_events as ae, customer_interactions as ci, customers as c, idempotency_keys as ik,
+};
 use store::{Db, DbResultExt, PoolOptions};
 
 #[derive(Debug, Serialize, Queryable, Selectable)]
@@ -146,6 +153,90 @@ async fn add_interaction(
     Ok(HttpResponse::Created().json(row))
 }
 
+async fn add_interaction_guarded(
+    db: web::Data<Db>,
+    req: actix_web::HttpRequest,
+    id: web::Path<i64>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let b: NewInteraction =
+        serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let key = req
+        .headers()
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| ApiError::bad_request("Idempotency-Key is required"))?
+        .to_owned();
+    let path = req.path().to_owned();
+    let hash = {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (&path, &body[..]).hash(&mut h);
+        format!("{:016x}", h.finish())
+    };
+    let json = db
+        .run(move |conn| {
+            store::transaction(conn, |conn| {
+                let now = kernel::time::now_db();
+                let reservation: i64 = diesel::insert_into(ik::table)
+                    .values((
+                        ik::user_id.eq(b.user_id),
+                        ik::idempotency_key.eq(&key),
+                        ik::method.eq("POST"),
+                        ik::path.eq(&path),
+                        ik::request_hash.eq(&hash),
+                        ik::state.eq("committed"),
+                        ik::created_at.eq(now),
+                        ik::expires_at.eq(now + chrono::Duration::hours(24)),
+                    ))
+                    .returning(ik::id)
+                    .get_result(conn)
+                    .api()?;
+                let row = diesel::insert_into(ci::table)
+                    .values((
+                        ci::customer_id.eq(id),
+                        ci::office_id.eq(b.office_id),
+                        ci::kind.eq(b.kind),
+                        ci::occurred_on.eq(b.occurred_on),
+                        ci::summary.eq(b.summary),
+                        ci::user_id.eq(b.user_id),
+                        ci::created_at.eq(now),
+                    ))
+                    .returning(ci::all_columns)
+                    .get_result::<Interaction>(conn)
+                    .api()?;
+                let json = serde_json::to_string(&row).map_err(ApiError::internal)?;
+                diesel::insert_into(ae::table)
+                    .values((
+                        ae::occurred_at.eq(now),
+                        ae::actor_user_id.eq(Some(row.user_id)),
+                        ae::action.eq("create"),
+                        ae::entity_type.eq("customer_interaction"),
+                        ae::entity_id.eq(row.id),
+                        ae::office_id.eq(Some(row.office_id)),
+                        ae::after_json.eq(Some(&json)),
+                    ))
+                    .execute(conn)
+                    .api()?;
+                diesel::update(ik::table.find(reservation))
+                    .set((
+                        ik::state.eq("done"),
+                        ik::response_status.eq(201),
+                        ik::response_headers.eq(r#"{"content-type":"application/json"}"#),
+                        ik::response_body.eq(&json),
+                    ))
+                    .execute(conn)
+                    .api()?;
+                Ok::<_, ApiError>(json)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .content_type("application/json")
+        .body(json))
+}
+
 fn env(name: &str, default: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| default.to_owned())
 }
@@ -175,6 +266,10 @@ fn main() -> std::io::Result<()> {
                 .route(
                     "/customers/{id}/interactions",
                     web::post().to(add_interaction),
+                )
+                .route(
+                    "/customers/{id}/interactions/guarded",
+                    web::post().to(add_interaction_guarded),
                 )
         })
         .bind(&bind)?;
