@@ -345,7 +345,7 @@ db_test! {
             use store::schema::users;
             users::table.select(users::username).order(users::id).load(c).unwrap()
         });
-        assert_eq!(usernames.len(), 48);
+        assert_eq!(usernames.len(), 49);
         for expected in ["hq.admin", "hq.executive", "hq.finance", "hq.hr", "hq.network_manager", "hq.auditor",
                          "south.regional_manager", "east.regional_manager", "gz01.office_director", "sh01.sales_rep",
                          "hz01.service_engineer", "sz01.department_supervisor"] {

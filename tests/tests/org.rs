@@ -125,7 +125,7 @@ db_test! {
 
         // Everyone may read the role catalogue.
         let roles = app.get_as(&staff, "/api/v1/org/roles").await.ok(200);
-        assert_eq!(roles.as_array().unwrap().len(), 17);
+        assert_eq!(roles.as_array().unwrap().len(), 18);
     }
 }
 
@@ -369,7 +369,7 @@ db_test! {
                 None => break,
             }
         }
-        assert_eq!(seen.len(), 48);
+        assert_eq!(seen.len(), 49);
         let mut sorted = seen.clone();
         sorted.sort();
         sorted.dedup();

@@ -168,6 +168,7 @@ impl Modify for BearerAuth {
         (name = "sales", description = "Sales pipeline: customer files, contacts, interactions"),
         (name = "finance", description = "Finance: expense claims and HQ pre-approvals"),
         (name = "personnel", description = "Personnel: business trips, approved before and reported on after"),
+        (name = "after-sales", description = "After-sales: working calendars, service levels, and inquiries, complaints and suggestions timed by them"),
         (name = "operations", description = "Liveness, readiness and metrics"),
     )
 )]
@@ -182,7 +183,8 @@ fn api_routes(cfg: &mut ServiceConfig) {
             .configure(workflow::configure)
             .configure(sales_pipeline::configure)
             .configure(finance::configure)
-            .configure(personnel::configure),
+            .configure(personnel::configure)
+            .configure(after_sales::configure),
     );
 }
 
@@ -366,6 +368,9 @@ pub fn build_app_with(
         .app_data(web::Data::new(state.documents.clone()))
         .app_data(web::Data::new(
             Arc::new(crate::facts::finance::SalesReceipts) as finance::facts::Sales,
+        ))
+        .app_data(web::Data::new(
+            Arc::new(crate::facts::after_sales::SalesCustomers) as after_sales::facts::Sales,
         ))
         .app_data(web::Data::new(
             Arc::new(crate::facts::finance::PersonnelTrips) as finance::facts::Trips,

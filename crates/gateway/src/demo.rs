@@ -12,6 +12,7 @@ pub struct Loaded {
     pub expense_claims: usize,
     pub contracts: usize,
     pub trips: usize,
+    pub service_requests: usize,
 }
 
 pub fn load(conn: &mut AnyConnection, registry: &workflow::Registry) -> Result<Loaded, ApiError> {
@@ -24,6 +25,7 @@ pub fn load(conn: &mut AnyConnection, registry: &workflow::Registry) -> Result<L
             expense_claims: 0,
             contracts: 0,
             trips: 0,
+            service_requests: 0,
         });
     }
     let customers = sales_pipeline::demo::load(conn)?;
@@ -35,6 +37,8 @@ pub fn load(conn: &mut AnyConnection, registry: &workflow::Registry) -> Result<L
     let trips = personnel::demo::load(conn, registry)?;
     let expense_claims =
         finance::demo::load(conn, registry, &crate::facts::finance::PersonnelTrips)?;
+    let service_requests =
+        after_sales::demo::load(conn, &crate::facts::after_sales::SalesCustomers)?;
     Ok(Loaded {
         loaded: true,
         users: org.users,
@@ -42,5 +46,6 @@ pub fn load(conn: &mut AnyConnection, registry: &workflow::Registry) -> Result<L
         expense_claims,
         contracts,
         trips,
+        service_requests,
     })
 }

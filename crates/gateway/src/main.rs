@@ -139,12 +139,13 @@ fn load_demo(db: &Db) -> Result<(), String> {
         .map_err(|e| format!("demo data failed to load: {e:?}"))?;
     if summary.loaded {
         println!(
-            "Loaded the demo company: {} users, {} customers, {} signed contracts, {} expense claims and {} business trips; every user's password is `{}` (e.g. hq.admin, gz01.office_director, sh01.sales_rep)",
+            "Loaded the demo company: {} users, {} customers, {} signed contracts, {} expense claims, {} business trips and {} service requests; every user's password is `{}` (e.g. hq.admin, gz01.office_director, sh01.sales_rep)",
             summary.users,
             summary.customers,
             summary.contracts,
             summary.expense_claims,
             summary.trips,
+            summary.service_requests,
             org::demo::DEMO_PASSWORD
         );
     } else {
@@ -211,38 +212,24 @@ fn serve(db: Db, config: Config) -> Result<(), String> {
         gateway::app::spawn_epoch_watch(state_db.clone(), principals);
         // Overdue approval steps escalate one level up, checked every minute. Each
         // step is claimed with a compare-and-set, so replicas never escalate twice.
-        let escalation_db = state_db.clone();
-        actix_web::rt::spawn(async move {
-            let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(60));
-            loop {
-                tick.tick().await;
-                let now = kernel::time::to_db(kernel::time::now());
-                match escalation_db
-                    .run(move |conn| workflow::escalate_overdue(conn, now))
-                    .await
-                {
-                    Ok(steps) if !steps.is_empty() => {
-                        tracing::info!(escalated = steps.len(), "overdue approval steps escalated")
-                    }
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = ?e, "escalation run failed"),
-                }
-            }
+        every(
+            &state_db,
+            60,
+            "overdue approval steps escalated",
+            |conn, now| workflow::escalate_overdue(conn, now).map(|steps| steps.len()),
+        );
+        // Service requests near or past their deadlines move up the chain,
+        // checked every minute, claimed the same way.
+        every(&state_db, 60, "service requests escalated", |conn, now| {
+            after_sales::escalation::escalate_due(conn, now).map(|done| done.len())
         });
         // Expired idempotency records are removed hourly; every replica may do it.
-        actix_web::rt::spawn(async move {
-            let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(3600));
-            loop {
-                tick.tick().await;
-                match state_db.run(store::idempotency::purge_expired).await {
-                    Ok(n) if n > 0 => {
-                        tracing::info!(removed = n, "expired idempotency keys removed")
-                    }
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = ?e, "idempotency purge failed"),
-                }
-            }
-        });
+        every(
+            &state_db,
+            3600,
+            "expired idempotency keys removed",
+            |conn, _| store::idempotency::purge_expired(conn),
+        );
         // actix stops accepting on SIGTERM/SIGINT and lets in-flight requests finish.
         server
             .run()
@@ -251,4 +238,28 @@ fn serve(db: Db, config: Config) -> Result<(), String> {
         tracing::info!("shut down");
         Ok(())
     })
+}
+
+/// Runs `job` every `seconds` in this process, logging how many items it
+/// handled when it handled any. Jobs claim their items with a compare-and-set,
+/// so every replica runs them.
+fn every(
+    db: &store::Db,
+    seconds: u64,
+    what: &'static str,
+    job: fn(&mut store::AnyConnection, chrono::NaiveDateTime) -> Result<usize, kernel::ApiError>,
+) {
+    let db = db.clone();
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(seconds));
+        loop {
+            tick.tick().await;
+            let now = kernel::time::now_db();
+            match db.run(move |conn| job(conn, now)).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(count = n, "{what}"),
+                Err(e) => tracing::warn!(error = ?e, "{what}: the run failed"),
+            }
+        }
+    });
 }

@@ -5,8 +5,9 @@
 //!   cut): requests get 503 `database_unavailable` with `Retry-After` within the
 //!   pool's checkout timeout, `/readyz` says 503, and when the database is back
 //!   the same process answers again without a restart;
-//! - three gateway processes on one database: the escalation job, which every
-//!   replica runs, escalates each overdue approval step once.
+//! - three gateway processes on one database: the escalation jobs, which every
+//!   replica runs, escalate each overdue approval step once, and each service
+//!   request past its deadlines up the chain once.
 
 mod common;
 
@@ -478,4 +479,79 @@ fn the_escalation_job_escalates_once_with_three_replicas_on_postgres() {
         "jobs",
         the_escalation_job_escalates_once_with_three_replicas,
     );
+}
+
+// --- service requests escalated by racing replicas ------------------------------
+
+const REQUESTS: usize = 40;
+
+/// Counts over the test's requests (subject `race`).
+fn request_escalations(db: &mut Db) -> [i64; 4] {
+    [
+        "SELECT COUNT(*) FROM service_requests WHERE subject = 'race' AND escalation_level = 3",
+        "SELECT COUNT(*) FROM service_request_events e JOIN service_requests r ON r.id = e.request_id \
+         WHERE r.subject = 'race' AND e.kind = 'escalated'",
+        "SELECT COUNT(*) FROM audit_events a JOIN service_requests r ON r.id = a.entity_id \
+         WHERE a.entity_type = 'service_request' AND a.action = 'escalate' AND r.subject = 'race'",
+        "SELECT COUNT(*) FROM notifications n JOIN service_requests r ON r.id = n.entity_id \
+         WHERE n.entity_type = 'service_request' AND r.subject = 'race'",
+    ]
+    .map(|sql| db.count(sql))
+}
+
+fn service_requests_escalate_once_with_three_replicas(url: &str, dir: &std::path::Path) {
+    let first = start(url, true, dir);
+    let agent = login(&first, "gz01.service_agent");
+    let customers = all_items(&first, "/api/v1/sales/customers", &agent);
+    let customer = customers[0]["id"].as_i64().unwrap();
+    let body = json!({"kind": "complaint", "customer_id": customer, "channel": "phone",
+        "category": "race", "subject": "race", "content": "escalation race"});
+    for _ in 0..REQUESTS {
+        let (status, res) = call(
+            &first,
+            "POST",
+            "/api/v1/after-sales/service-requests",
+            &agent,
+            Some(&body),
+        );
+        assert_eq!(status, 201, "{res}");
+    }
+    drop(first);
+
+    // Every point of the chain is made past: each request is due for level 3.
+    let mut db = Db::open(url);
+    db.execute(
+        "UPDATE service_requests SET response_due_at = '2000-01-01 00:00:00', \
+         warn_at = '2000-01-01 00:00:00', resolution_due_at = '2000-01-01 00:00:00', \
+         hq_at = '2000-01-01 00:00:00' WHERE subject = 'race'",
+    );
+    assert_eq!(request_escalations(&mut db), [0, 0, 0, 0]);
+
+    let replicas: Vec<Server> = (0..3).map(|_| spawn(url, false, dir, &[])).collect();
+    for r in &replicas {
+        wait_ready(r);
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while request_escalations(&mut db)[0] < REQUESTS as i64 {
+        assert!(Instant::now() < deadline, "the requests were not escalated");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_secs(3));
+    drop(replicas);
+
+    // Each request went up the whole chain once: three history entries (the
+    // sales department's supervisor, the director, HQ's customer service),
+    // one audit event, one notice to each of the three.
+    let n = REQUESTS as i64;
+    assert_eq!(request_escalations(&mut db), [n, 3 * n, n, 3 * n]);
+}
+
+#[test]
+fn service_requests_escalate_once_with_three_replicas_on_sqlite() {
+    on_sqlite("srjobs", service_requests_escalate_once_with_three_replicas);
+}
+
+#[test]
+fn service_requests_escalate_once_with_three_replicas_on_postgres() {
+    on_postgres("srjobs", service_requests_escalate_once_with_three_replicas);
 }

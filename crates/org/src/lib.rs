@@ -8,6 +8,7 @@ pub mod audit_api;
 pub mod auth;
 pub mod demo;
 pub mod departments;
+pub mod notifications;
 pub mod offices;
 pub mod password;
 pub mod principal;
@@ -59,6 +60,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     departments::configure(cfg);
     users::configure(cfg);
     audit_api::configure(cfg);
+    notifications::configure(cfg);
 }
 
 /// Helpers shared by the organization's aggregates.
@@ -117,10 +119,27 @@ pub(crate) mod common {
         Ok(code)
     }
 
+    /// An open office named by `office_id` in a request body, for a record of
+    /// the company's that one office overrides (an approval policy, a service
+    /// level, a working calendar): 422 `not_found` on the field when no such
+    /// office exists, 409 when it is closed.
+    pub fn open_office_in_body(
+        conn: &mut AnyConnection,
+        office_id: i64,
+    ) -> Result<String, ApiError> {
+        require_open_office(conn, office_id).map_err(|e| {
+            if e.code == kernel::ErrorCode::NotFound {
+                ApiError::invalid_field("office_id", "not_found", "no such office")
+            } else {
+                e
+            }
+        })
+    }
+
     /// `Location` header for a created resource.
     pub fn location(path: &str) -> (actix_web::http::header::HeaderName, String) {
         (actix_web::http::header::LOCATION, format!("/api/v1{path}"))
     }
 }
 
-pub use common::{office_code, require_open_office};
+pub use common::{office_code, open_office_in_body, require_open_office};

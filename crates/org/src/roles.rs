@@ -41,6 +41,9 @@ pub const SALES_READ: &str = "sales:read";
 pub const SALES_MANAGE: &str = "sales:manage";
 pub const SALES_TARGET_MANAGE: &str = "sales_target:manage";
 pub const TRIP_READ: &str = "trip:read";
+pub const SERVICE_READ: &str = "service:read";
+pub const SERVICE_MANAGE: &str = "service:manage";
+pub const SERVICE_LEVEL_MANAGE: &str = "service_level:manage";
 
 /// Every permission, with what it allows.
 pub const PERMISSIONS: &[(&str, &str)] = &[
@@ -121,6 +124,18 @@ pub const PERMISSIONS: &[(&str, &str)] = &[
         TRIP_READ,
         "see an office's business trips (everyone applies for and sees their own)",
     ),
+    (
+        SERVICE_READ,
+        "see inquiries, complaints and suggestions, their deadlines and history, working calendars and service levels",
+    ),
+    (
+        SERVICE_MANAGE,
+        "record and handle inquiries, complaints and suggestions: assign, answer, tell the customer, wait for them, resolve, close",
+    ),
+    (
+        SERVICE_LEVEL_MANAGE,
+        "set working calendars (windows, holidays, make-up days): HQ any office's and the company default, a director their office's; and, company-wide only, the service levels",
+    ),
 ];
 
 /// What scope an assignment of the role must have.
@@ -158,6 +173,7 @@ const ALL_READ: &[&str] = &[
     ASSET_READ,
     SALES_READ,
     TRIP_READ,
+    SERVICE_READ,
 ];
 
 pub const ROLES: &[RoleDef] = &[
@@ -195,6 +211,26 @@ pub const ROLES: &[RoleDef] = &[
             SALES_MANAGE,
             SALES_TARGET_MANAGE,
             TRIP_READ,
+            SERVICE_READ,
+            SERVICE_MANAGE,
+            SERVICE_LEVEL_MANAGE,
+        ],
+    },
+    RoleDef {
+        code: "hq_service",
+        name: "HQ customer service",
+        name_zh: "總部客戶服務中心",
+        level: RoleLevel::Company,
+        permissions: &[
+            REGION_READ,
+            OFFICE_READ,
+            DEPARTMENT_READ,
+            USER_READ,
+            CUSTOMER_READ,
+            SALES_READ,
+            SERVICE_READ,
+            SERVICE_MANAGE,
+            SERVICE_LEVEL_MANAGE,
         ],
     },
     RoleDef {
@@ -278,6 +314,7 @@ pub const ROLES: &[RoleDef] = &[
             EXPENSE_READ,
             BUDGET_READ,
             SALES_READ,
+            SERVICE_READ,
         ],
     },
     RoleDef {
@@ -308,6 +345,9 @@ pub const ROLES: &[RoleDef] = &[
             SALES_MANAGE,
             SALES_TARGET_MANAGE,
             TRIP_READ,
+            SERVICE_READ,
+            SERVICE_MANAGE,
+            SERVICE_LEVEL_MANAGE,
         ],
     },
     RoleDef {
@@ -331,6 +371,8 @@ pub const ROLES: &[RoleDef] = &[
             SALES_READ,
             SALES_MANAGE,
             TRIP_READ,
+            SERVICE_READ,
+            SERVICE_MANAGE,
         ],
     },
     RoleDef {
@@ -349,6 +391,8 @@ pub const ROLES: &[RoleDef] = &[
             SALES_MANAGE,
             SALES_TARGET_MANAGE,
             TRIP_READ,
+            SERVICE_READ,
+            SERVICE_MANAGE,
         ],
     },
     RoleDef {
@@ -373,6 +417,7 @@ pub const ROLES: &[RoleDef] = &[
             SALES_READ,
             SALES_MANAGE,
             TRIP_READ,
+            SERVICE_READ,
         ],
     },
     RoleDef {
@@ -388,6 +433,8 @@ pub const ROLES: &[RoleDef] = &[
             CUSTOMER_MANAGE,
             SALES_READ,
             SALES_MANAGE,
+            SERVICE_READ,
+            SERVICE_MANAGE,
         ],
     },
     RoleDef {
@@ -416,6 +463,8 @@ pub const ROLES: &[RoleDef] = &[
             USER_READ,
             CUSTOMER_READ,
             SALES_READ,
+            SERVICE_READ,
+            SERVICE_MANAGE,
         ],
     },
     RoleDef {
@@ -429,6 +478,8 @@ pub const ROLES: &[RoleDef] = &[
             USER_READ,
             CUSTOMER_READ,
             SALES_READ,
+            SERVICE_READ,
+            SERVICE_MANAGE,
         ],
     },
     RoleDef {
@@ -442,6 +493,8 @@ pub const ROLES: &[RoleDef] = &[
             USER_READ,
             CUSTOMER_READ,
             SALES_READ,
+            SERVICE_READ,
+            SERVICE_MANAGE,
         ],
     },
     RoleDef {

@@ -132,3 +132,45 @@ pub fn department_of(
         .optional()
         .api()
 }
+
+/// The active users who hold `role` directly (not acting) today over a record
+/// of `office_id`: at the office, over its region, or company-wide, as the
+/// role's level says — the approvers of an approval step, the people a service
+/// request is escalated to.
+pub fn role_holders(
+    conn: &mut AnyConnection,
+    role: &str,
+    office_id: Option<i64>,
+) -> Result<Vec<i64>, ApiError> {
+    use store::schema::{offices, role_assignments as ra, users};
+    let Some(level) = crate::roles::role(role).map(|r| r.level) else {
+        return Ok(Vec::new());
+    };
+    let today = kernel::time::now().date_naive();
+    let mut q = ra::table
+        .inner_join(users::table.on(users::id.eq(ra::user_id)))
+        .filter(ra::role.eq(role))
+        .filter(ra::acting_for_user_id.is_null())
+        .filter(ra::ended_at.is_null())
+        .filter(ra::valid_from.le(today))
+        .filter(ra::valid_to.is_null().or(ra::valid_to.ge(today)))
+        .filter(users::active.eq(true))
+        .select(ra::user_id)
+        .into_boxed::<store::MultiBackend>();
+    q = match (level, office_id) {
+        (crate::roles::RoleLevel::Company, _) => q.filter(ra::scope_kind.eq("company")),
+        (crate::roles::RoleLevel::Region, Some(office)) => {
+            let region = offices::table
+                .find(office)
+                .select(offices::region_id)
+                .single_value();
+            q.filter(ra::region_id.nullable().eq(region))
+        }
+        (crate::roles::RoleLevel::Office, Some(office)) => q.filter(ra::office_id.eq(office)),
+        (_, None) => return Ok(Vec::new()),
+    };
+    let mut holders: Vec<i64> = q.load(conn).api()?;
+    holders.sort_unstable();
+    holders.dedup();
+    Ok(holders)
+}

@@ -85,3 +85,51 @@ pub fn achievement(
 ) -> Result<analysis::AchievementReport, ApiError> {
     analysis::achievement(conn, &Reach::Company, year, Some(office_id))
 }
+
+/// A customer as other domains name it: id, office and name.
+#[derive(Debug, Clone)]
+pub struct CustomerFact {
+    pub id: i64,
+    pub office_id: i64,
+    pub name: String,
+}
+
+/// An active customer of `office_id` (a merged or inactive customer, one of
+/// another office and one that does not exist are all `None`).
+pub fn active_customer_of_office(
+    conn: &mut AnyConnection,
+    office_id: i64,
+    customer_id: i64,
+) -> Result<Option<CustomerFact>, ApiError> {
+    use store::schema::customers as c;
+    let found: Option<(i64, i64, String)> = c::table
+        .filter(c::id.eq(customer_id))
+        .filter(c::office_id.eq(office_id))
+        .filter(c::status.eq("active"))
+        .select((c::id, c::office_id, c::name))
+        .first(conn)
+        .optional()
+        .api()?;
+    Ok(found.map(|(id, office_id, name)| CustomerFact {
+        id,
+        office_id,
+        name,
+    }))
+}
+
+/// Whether `contact_id` is a contact of `customer_id`.
+pub fn is_contact_of(
+    conn: &mut AnyConnection,
+    customer_id: i64,
+    contact_id: i64,
+) -> Result<bool, ApiError> {
+    use store::schema::customer_contacts as cc;
+    let found: Option<i64> = cc::table
+        .filter(cc::id.eq(contact_id))
+        .filter(cc::customer_id.eq(customer_id))
+        .select(cc::id)
+        .first(conn)
+        .optional()
+        .api()?;
+    Ok(found.is_some())
+}

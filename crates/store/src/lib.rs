@@ -11,6 +11,7 @@ pub mod docnum;
 pub mod epoch;
 pub mod idempotency;
 pub mod migrate;
+pub mod notify;
 pub mod pool;
 pub mod schema;
 pub mod scoped;

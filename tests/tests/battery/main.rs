@@ -53,6 +53,10 @@ const UNGUARDED: &[(&str, &str)] = &[
     ("POST /api/v1/auth/logout", "ending one's own session"),
     ("POST /api/v1/me/password", "one's own password"),
     (
+        "POST /api/v1/me/notifications/{id}/read",
+        "one's own notification",
+    ),
+    (
         "POST /api/v1/approvals/{id}/approve",
         "decided by whom the step waits for",
     ),

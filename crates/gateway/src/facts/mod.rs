@@ -2,4 +2,5 @@
 //! declares for them (domain crates never depend on each other): one file per
 //! consuming domain.
 
+pub mod after_sales;
 pub mod finance;

@@ -5,12 +5,14 @@
 //! One file per domain; every table is re-exported here, so `store::schema::x`
 //! names any table.
 
+mod after_sales;
 mod finance;
 mod org;
 mod personnel;
 mod sales;
 mod workflow;
 
+pub use after_sales::*;
 pub use finance::*;
 pub use org::*;
 pub use personnel::*;

@@ -156,6 +156,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        office_id -> Nullable<BigInt>,
+        kind -> Text,
+        entity_type -> Text,
+        entity_id -> BigInt,
+        title -> Text,
+        body -> Nullable<Text>,
+        created_at -> Timestamp,
+        read_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(offices -> regions (region_id));
 diesel::joinable!(departments -> offices (office_id));
 diesel::joinable!(role_assignments -> users (user_id));
@@ -174,4 +189,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     role_assignments,
     refresh_tokens,
     login_failures,
+    notifications,
 );

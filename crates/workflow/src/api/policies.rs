@@ -225,13 +225,7 @@ pub(super) async fn create_policy(
         .tx(move |conn| {
             if let Some(office) = body.office_id {
                 // An office named in the body that does not exist is a bad field.
-                org::require_open_office(conn, office).map_err(|e| {
-                    if e.code == kernel::ErrorCode::NotFound {
-                        ApiError::invalid_field("office_id", "not_found", "no such office")
-                    } else {
-                        e
-                    }
-                })?;
+                org::open_office_in_body(conn, office)?;
             }
             let id = engine::insert_policy(conn, &body.doc_type, body.office_id, &def)?;
             let row: PolicyRow = ap::table

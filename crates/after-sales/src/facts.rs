@@ -1,0 +1,31 @@
+//! What after-sales reads from other domains, as small traits the gateway
+//! wires to the crates that own the facts (domain crates never depend on each
+//! other): the customers and contacts a request names, from the sales pipeline.
+
+use std::sync::Arc;
+
+use kernel::ApiError;
+use store::AnyConnection;
+
+/// Customer facts for after-sales.
+pub trait SalesFacts: Send + Sync {
+    /// Whether `customer_id` is an active customer of `office_id` (one merged
+    /// away, of another office, or unknown: `false` alike).
+    fn active_customer(
+        &self,
+        conn: &mut AnyConnection,
+        office_id: i64,
+        customer_id: i64,
+    ) -> Result<bool, ApiError>;
+
+    /// Whether `contact_id` is a contact of `customer_id`.
+    fn is_contact_of(
+        &self,
+        conn: &mut AnyConnection,
+        customer_id: i64,
+        contact_id: i64,
+    ) -> Result<bool, ApiError>;
+}
+
+/// App data holding the sales facts.
+pub type Sales = Arc<dyn SalesFacts>;

@@ -1,0 +1,30 @@
+//! The facts after-sales reads from other domains, wired to the crates that
+//! own them: customers and their contacts (sales pipeline).
+
+use kernel::ApiError;
+
+/// Sales facts for after-sales.
+pub struct SalesCustomers;
+
+impl after_sales::facts::SalesFacts for SalesCustomers {
+    fn active_customer(
+        &self,
+        conn: &mut store::AnyConnection,
+        office_id: i64,
+        customer_id: i64,
+    ) -> Result<bool, ApiError> {
+        Ok(
+            sales_pipeline::facts::active_customer_of_office(conn, office_id, customer_id)?
+                .is_some(),
+        )
+    }
+
+    fn is_contact_of(
+        &self,
+        conn: &mut store::AnyConnection,
+        customer_id: i64,
+        contact_id: i64,
+    ) -> Result<bool, ApiError> {
+        sales_pipeline::facts::is_contact_of(conn, customer_id, contact_id)
+    }
+}

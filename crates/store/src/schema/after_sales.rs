@@ -1,0 +1,110 @@
+//! After-sales: working calendars, service levels, and the inquiries,
+//! complaints and suggestions they time.
+
+diesel::table! {
+    service_calendars (id) {
+        id -> BigInt,
+        office_id -> Nullable<BigInt>,
+        name -> Text,
+        time_zone -> Text,
+        week_json -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    service_calendar_days (id) {
+        id -> BigInt,
+        calendar_id -> BigInt,
+        office_id -> Nullable<BigInt>,
+        day -> Date,
+        rule -> Text,
+        worked_as -> Nullable<Integer>,
+        name -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    service_levels (id) {
+        id -> BigInt,
+        office_id -> Nullable<BigInt>,
+        request_type -> Text,
+        priority -> Nullable<Text>,
+        channel -> Nullable<Text>,
+        response_minutes -> Integer,
+        resolution_minutes -> Integer,
+        warn_minutes -> Integer,
+        hq_after_minutes -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    service_requests (id) {
+        id -> BigInt,
+        office_id -> BigInt,
+        number -> Text,
+        kind -> Text,
+        customer_id -> BigInt,
+        contact_id -> Nullable<BigInt>,
+        channel -> Text,
+        category -> Text,
+        priority -> Text,
+        subject -> Text,
+        content -> Text,
+        status -> Text,
+        assignee_user_id -> Nullable<BigInt>,
+        service_level_id -> BigInt,
+        received_at -> Timestamp,
+        response_due_at -> Timestamp,
+        resolution_due_at -> Timestamp,
+        warn_at -> Timestamp,
+        hq_at -> Timestamp,
+        responded_at -> Nullable<Timestamp>,
+        resolved_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        paused_since -> Nullable<Timestamp>,
+        paused_minutes -> BigInt,
+        escalation_level -> Integer,
+        resolution -> Nullable<Text>,
+        satisfaction -> Nullable<Integer>,
+        satisfaction_comment -> Nullable<Text>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    service_request_events (id) {
+        id -> BigInt,
+        request_id -> BigInt,
+        office_id -> BigInt,
+        kind -> Text,
+        customer_facing -> Bool,
+        message -> Nullable<Text>,
+        from_status -> Nullable<Text>,
+        to_status -> Nullable<Text>,
+        minutes -> Nullable<BigInt>,
+        actor_user_id -> Nullable<BigInt>,
+        occurred_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(service_calendar_days -> service_calendars (calendar_id));
+diesel::joinable!(service_request_events -> service_requests (request_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    service_calendars,
+    service_calendar_days,
+    service_levels,
+    service_requests,
+    service_request_events,
+);
