@@ -648,3 +648,86 @@ db_test! {
         assert!(unread["items"].as_array().unwrap().iter().all(|n| n["id"] != notice["id"]));
     }
 }
+
+db_test! {
+    async fn the_indicators_of_an_office_and_a_person_for_a_month(app) {
+        app.load_demo();
+        use after_sales::requests::Action;
+        let gz = app.office_id("GZ01");
+        let agent = app.user_id("gz01.service_agent");
+        let engineer = app.user_id("gz01.service_engineer");
+        let custs = customers_of(&app, "GZ01");
+        let update = |m: &str| Action::Update { message: m.into(), customer_facing: true };
+        let resolve = |m: &str| Action::Resolve { resolution: m.into() };
+        let close = |s: i32| Action::Close { satisfaction: Some(s), comment: None };
+        let assign = Action::Assign { assignee_user_id: engineer, note: None };
+
+        // September 2026 at GZ01, on the default calendar:
+        // A, a normal inquiry of Tue 15th 10:00 (answer by 12:00, resolve by Thu
+        // 10:00): answered 10:30, resolved 15:00, closed rated 5 — all in time.
+        let a = record_at(&app, gz, agent, &request_body("inquiry", custs[0], "normal"), sh(2026, 9, 15, 10, 0));
+        let a = apply_at(&app, agent, a, assign.clone(), sh(2026, 9, 15, 10, 5));
+        let a = apply_at(&app, agent, a, update("已受理"), sh(2026, 9, 15, 10, 30));
+        let a = apply_at(&app, agent, a, resolve("已解答"), sh(2026, 9, 15, 15, 0));
+        apply_at(&app, agent, a, close(5), sh(2026, 9, 15, 16, 0));
+        // B, a normal complaint of the same time: answered 13:00 (late),
+        // resolved Wed 10:00 (in time, due Fri 10:00), closed rated 3.
+        let b = record_at(&app, gz, agent, &request_body("complaint", custs[0], "normal"), sh(2026, 9, 15, 10, 0));
+        let b = apply_at(&app, agent, b, assign.clone(), sh(2026, 9, 15, 10, 5));
+        let b = apply_at(&app, agent, b, update("已受理"), sh(2026, 9, 15, 13, 0));
+        let b = apply_at(&app, agent, b, resolve("已更換"), sh(2026, 9, 16, 10, 0));
+        apply_at(&app, agent, b, close(3), sh(2026, 9, 16, 11, 0));
+        // C, an urgent complaint of Mon 21st 09:00, never answered: both
+        // deadlines past (09:30, 18:00).
+        record_at(&app, gz, agent, &request_body("complaint", custs[1], "urgent"), sh(2026, 9, 21, 9, 0));
+        // D, a suggestion of Wed 30th 17:00, the customer asked at 17:30 (its
+        // first answer, in time) and not back yet: its resolution clock stopped.
+        let d = record_at(&app, gz, agent, &request_body("suggestion", custs[1], "low"), sh(2026, 9, 30, 17, 0));
+        apply_at(&app, agent, d, Action::WaitForCustomer { message: "請補充細節".into() }, sh(2026, 9, 30, 17, 30));
+        // E, an inquiry of 31 August resolved on 1 September and closed on the
+        // 2nd rated 4: only its rating is September's.
+        let e = record_at(&app, gz, agent, &request_body("inquiry", custs[2], "normal"), sh(2026, 8, 31, 10, 0));
+        let e = apply_at(&app, agent, e, resolve("已解答"), sh(2026, 9, 1, 10, 0));
+        apply_at(&app, agent, e, close(4), sh(2026, 9, 2, 10, 0));
+
+        let director = app.login("gz01.office_director").await;
+        let got = app.get_as(&director, &format!("/api/v1/after-sales/indicators?office_id={gz}&period=2026-09")).await.ok(200);
+        // Received A–D; complaints B, C. First answers decided A–D, met A, D;
+        // resolutions decided A, B, C (D's clock is stopped), met A, B;
+        // breached B (late answer) and C; backlog C, D; rated A, B, E: 12 / 3.
+        let orders: i64 = app.conn(|c| {
+            use store::schema::sales_orders as so;
+            so::table.filter(so::office_id.eq(gz))
+                .filter(so::ordered_on.between(chrono::NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(), chrono::NaiveDate::from_ymd_opt(2026, 9, 30).unwrap()))
+                .filter(so::status.ne("cancelled")).count().get_result(c).unwrap()
+        });
+        let per_100 = if orders > 0 { json!(format!("{:.2}", 200.0 / orders as f64)) } else { Value::Null };
+        assert_eq!(got, json!({
+            "office_id": gz, "user_id": null, "period": "2026-09",
+            "received": 4, "complaints": 2,
+            "first_response": {"decided": 4, "met": 2, "rate_bp": 5000},
+            "resolution": {"decided": 3, "met": 2, "rate_bp": 6666},
+            "breached": 2, "backlog": 2, "rated": 3, "average_satisfaction": "4.00",
+            "orders": orders, "complaints_per_100_orders": per_100,
+            "return_visit_completion_bp": null
+        }));
+        // The engineer's: A and B.
+        let mine = app.get_as(&director, &format!("/api/v1/after-sales/indicators?office_id={gz}&period=2026-09&user_id={engineer}")).await.ok(200);
+        assert_eq!(
+            (mine["received"].as_i64(), mine["complaints"].as_i64(), mine["breached"].as_i64(), mine["backlog"].as_i64()),
+            (Some(2), Some(1), Some(1), Some(0))
+        );
+        assert_eq!(mine["first_response"], json!({"decided": 2, "met": 1, "rate_bp": 5000}));
+        assert_eq!(mine["resolution"], json!({"decided": 2, "met": 2, "rate_bp": 10000}));
+        assert_eq!((mine["rated"].as_i64(), mine["average_satisfaction"].as_str()), (Some(2), Some("4.00")));
+        assert!(mine["orders"].is_null());
+        // Another office's are not the director's to read; a person of another
+        // office is a field error.
+        let sh01 = app.office_id("SH01");
+        app.get_as(&director, &format!("/api/v1/after-sales/indicators?office_id={sh01}&period=2026-09")).await.problem(404, "not_found");
+        let other = app.user_id("sh01.service_engineer");
+        let p = app.get_as(&director, &format!("/api/v1/after-sales/indicators?office_id={gz}&period=2026-09&user_id={other}")).await
+            .problem(422, "validation_failed");
+        assert_eq!(fields(&p), vec!["user_id"]);
+    }
+}

@@ -1,6 +1,7 @@
 //! What after-sales reads from other domains, as small traits the gateway
 //! wires to the crates that own the facts (domain crates never depend on each
-//! other): the customers and contacts a request names, from the sales pipeline.
+//! other): the customers and contacts a request names and the orders an office
+//! took, from the sales pipeline.
 
 use std::sync::Arc;
 
@@ -25,6 +26,16 @@ pub trait SalesFacts: Send + Sync {
         customer_id: i64,
         contact_id: i64,
     ) -> Result<bool, ApiError>;
+
+    /// How many orders `office_id` took (not cancelled) from `from` to `to`,
+    /// both included: the base of complaints per 100 orders.
+    fn orders_between(
+        &self,
+        conn: &mut AnyConnection,
+        office_id: i64,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<i64, ApiError>;
 }
 
 /// App data holding the sales facts.

@@ -4,7 +4,8 @@
 //! and the response and resolution times per request type, priority and
 //! channel ([`service_levels`]) — and the inquiries, complaints and suggestions
 //! they time ([`requests`]), escalated up the chain when a deadline is near or
-//! past ([`escalation`]). The repair chain, return visits, satisfaction
+//! past ([`escalation`]), and the indicators appraisal and risk read
+//! ([`indicators`]). The repair chain, return visits, satisfaction
 //! surveys and the knowledge base follow. Customers are read from the sales
 //! pipeline through [`facts`].
 
@@ -13,6 +14,7 @@ pub(crate) mod common;
 pub mod demo;
 pub mod escalation;
 pub mod facts;
+pub mod indicators;
 pub mod requests;
 pub mod service_levels;
 pub mod working_time;
@@ -24,4 +26,5 @@ pub fn configure(cfg: &mut ServiceConfig) {
     calendars::configure(cfg);
     service_levels::configure(cfg);
     requests::api::configure(cfg);
+    indicators::configure(cfg);
 }

@@ -387,7 +387,11 @@ async fn create_service_level(
     tag = "after-sales",
     security(("bearer" = [])),
     params(EffectiveQuery),
-    responses((status = 200, description = "The rule that applies", body = ServiceLevel), WriteErrors)
+    responses(
+        (status = 200, description = "The rule that applies", body = ServiceLevel),
+        ReadErrors,
+        (status = 422, response = kernel::responses::UnprocessableEntity),
+    )
 )]
 #[get("/after-sales/service-levels/effective")]
 async fn effective_service_level(

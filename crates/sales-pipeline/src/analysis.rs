@@ -12,7 +12,7 @@ use kernel::responses::ReadErrors;
 use kernel::{ApiError, Principal, Reach, ValidQuery};
 use org::roles::SALES_READ;
 use serde::{Deserialize, Serialize};
-use store::{AnyConnection, Db, DbResultExt};
+use store::{AnyConnection, Db};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
@@ -26,21 +26,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(ageing_report);
 }
 
-/// Runs one statement written with `$1, $2...` on either backend (SQLite reads
-/// them as `?1, ?2...`), binding the values in order.
-macro_rules! load_sql {
-    ($conn:expr, $sql:expr, $row:ty $(, $t:ty => $v:expr)*) => {{
-        let sql: String = $sql;
-        let rows: Result<Vec<$row>, diesel::result::Error> = match $conn {
-            AnyConnection::Postgresql(c) => diesel::sql_query(sql)$(.bind::<$t, _>($v))*.load(c),
-            AnyConnection::Sqlite(c) => {
-                diesel::sql_query(sql.replace('$', "?"))$(.bind::<$t, _>($v))*.load(c)
-            }
-        };
-        rows.api()
-    }};
-}
-pub(crate) use load_sql;
+pub(crate) use store::load_sql;
 
 fn is_pg(conn: &AnyConnection) -> bool {
     matches!(conn, AnyConnection::Postgresql(_))

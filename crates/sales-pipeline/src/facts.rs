@@ -133,3 +133,21 @@ pub fn is_contact_of(
         .api()?;
     Ok(found.is_some())
 }
+
+/// How many orders `office_id` took, not cancelled, ordered from `from` to
+/// `to` (both included).
+pub fn orders_between(
+    conn: &mut AnyConnection,
+    office_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<i64, ApiError> {
+    use store::schema::sales_orders as so;
+    so::table
+        .filter(so::office_id.eq(office_id))
+        .filter(so::ordered_on.between(from, to))
+        .filter(so::status.ne("cancelled"))
+        .count()
+        .get_result(conn)
+        .api()
+}

@@ -311,3 +311,27 @@ impl<T> DbResultExt<T> for Result<T, DieselError> {
         })
     }
 }
+
+/// Runs one hand-written statement with `$1, $2…` placeholders on either
+/// backend (SQLite reads them as `?1, ?2…`), binding the values in order, and
+/// loads its rows (`QueryableByName`): the one way a report's SQL runs.
+///
+/// ```ignore
+/// let rows: Vec<Row> = store::load_sql!(conn, sql, Row, BigInt => office, Date => from)?;
+/// ```
+#[macro_export]
+macro_rules! load_sql {
+    ($conn:expr, $sql:expr, $row:ty $(, $t:ty => $v:expr)*) => {{
+        let sql: String = $sql;
+        let rows: Result<Vec<$row>, diesel::result::Error> = match $conn {
+            $crate::AnyConnection::Postgresql(c) => {
+                diesel::RunQueryDsl::load(diesel::sql_query(sql)$(.bind::<$t, _>($v))*, c)
+            }
+            $crate::AnyConnection::Sqlite(c) => diesel::RunQueryDsl::load(
+                diesel::sql_query(sql.replace('$', "?"))$(.bind::<$t, _>($v))*,
+                c,
+            ),
+        };
+        $crate::DbResultExt::api(rows)
+    }};
+}

@@ -1,5 +1,5 @@
 //! The facts after-sales reads from other domains, wired to the crates that
-//! own them: customers and their contacts (sales pipeline).
+//! own them: customers, their contacts and orders (sales pipeline).
 
 use kernel::ApiError;
 
@@ -26,5 +26,15 @@ impl after_sales::facts::SalesFacts for SalesCustomers {
         contact_id: i64,
     ) -> Result<bool, ApiError> {
         sales_pipeline::facts::is_contact_of(conn, customer_id, contact_id)
+    }
+
+    fn orders_between(
+        &self,
+        conn: &mut store::AnyConnection,
+        office_id: i64,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<i64, ApiError> {
+        sales_pipeline::facts::orders_between(conn, office_id, from, to)
     }
 }
