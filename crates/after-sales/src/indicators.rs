@@ -32,7 +32,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[into_params(parameter_in = Query)]
 pub struct IndicatorQuery {
     pub office_id: i64,
-    /// A month (`2026-09`), quarter or year.
+    /// A month (`2026-09`), quarter (`2026-Q3`) or year (`2026`).
+    #[param(value_type = String, pattern = r"^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$", example = "2026-09")]
     pub period: Period,
     /// One person: the requests assigned to them.
     pub user_id: Option<i64>,
