@@ -557,6 +557,13 @@ db_test! {
             breached["items"].as_array().unwrap().len() + on_time["items"].as_array().unwrap().len(),
             items.len()
         );
+        // Free text finds a request by words of its subject or content, or its number.
+        let found = app.get_as(&director, &format!("{REQUESTS}?q={}", "%E6%85%8B%E5%BA%A6")).await.ok(200);
+        let subjects: Vec<&str> = found["items"].as_array().unwrap().iter().map(|i| i["subject"].as_str().unwrap()).collect();
+        assert_eq!(subjects, vec!["送貨員態度差"]);
+        let number = items[0]["number"].as_str().unwrap().to_lowercase();
+        let by_number = app.get_as(&director, &format!("{REQUESTS}?q={number}")).await.ok(200);
+        assert_eq!(by_number["items"].as_array().unwrap().len(), 1);
         // Every demo office has its own.
         for code in ["SZ01", "SH01", "HZ01"] {
             let n: i64 = app.conn(|c| {

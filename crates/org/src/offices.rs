@@ -171,7 +171,7 @@ pub struct ListOffices {
     pub cursor: Option<String>,
 }
 
-diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+use store::search::lower;
 
 /// List the offices the caller can see.
 #[utoipa::path(
@@ -218,7 +218,7 @@ async fn list_offices(
                         query = query.filter(offices::region_id.eq(region));
                     }
                     if let Some(text) = &q.q {
-                        let pattern = format!("%{}%", text.to_lowercase());
+                        let pattern = store::search::pattern(text);
                         query = query.filter(
                             lower(offices::code)
                                 .like(pattern.clone())

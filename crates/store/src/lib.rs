@@ -15,6 +15,7 @@ pub mod notify;
 pub mod pool;
 pub mod schema;
 pub mod scoped;
+pub mod search;
 
 pub use conn::{AnyConnection, Backend, DatabaseUrl, MultiBackend};
 pub use db::{Db, DbResultExt, db_error, transaction};

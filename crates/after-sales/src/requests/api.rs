@@ -92,6 +92,10 @@ pub struct CreateServiceRequest {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListServiceRequests {
+    /// Matches the number, subject or content.
+    #[validate(length(min = 1, max = 100))]
+    #[param(min_length = 1, max_length = 100)]
+    pub q: Option<String>,
     pub kind: Option<RequestType>,
     pub status: Option<RequestStatus>,
     pub priority: Option<Priority>,
@@ -482,6 +486,16 @@ async fn list_requests(
                 req,
                 desc,
                 |query| {
+                    if let Some(text) = &q.q {
+                        use store::search::lower;
+                        let pattern = store::search::pattern(text);
+                        query = query.filter(
+                            lower(sr::number)
+                                .like(pattern.clone())
+                                .or(lower(sr::subject).like(pattern.clone()))
+                                .or(lower(sr::content).like(pattern)),
+                        );
+                    }
                     if let Some(v) = q.kind {
                         query = query.filter(sr::kind.eq(v.as_str()));
                     }

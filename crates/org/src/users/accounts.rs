@@ -133,7 +133,7 @@ pub struct ListUsers {
     pub cursor: Option<String>,
 }
 
-diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+use store::search::lower;
 
 /// Users of an office are in reach of grants over that office; HQ users (no
 /// office) only of company-wide grants.
@@ -196,7 +196,7 @@ pub(super) async fn list_users(
                         query = query.filter(users::active.eq(active));
                     }
                     if let Some(text) = &q.q {
-                        let pattern = format!("%{}%", text.to_lowercase());
+                        let pattern = store::search::pattern(text);
                         query = query.filter(
                             lower(users::username)
                                 .like(pattern.clone())

@@ -32,7 +32,7 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
         .service(merge_customer);
 }
 
-diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+use store::search::lower;
 
 /// Customers in the caller's reach, searchable with `?q=`.
 #[utoipa::path(
@@ -73,7 +73,7 @@ async fn list_customers(
                     query = query.filter(c::status.eq("active"));
                 }
                 if let Some(text) = &q.q {
-                    let pattern = format!("%{}%", text.to_lowercase());
+                    let pattern = store::search::pattern(text);
                     let by_contact = cc::table
                         .filter(
                             lower(cc::name)
