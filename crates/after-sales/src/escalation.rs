@@ -44,6 +44,11 @@ pub fn target_level(row: &RequestRow, now: NaiveDateTime) -> i32 {
     }
 }
 
+/// The role level `level` (1 to 3) brings in.
+fn role_at(level: i32) -> &'static str {
+    CHAIN[usize::try_from(level - 1).unwrap_or(0).min(2)]
+}
+
 fn reason(level: i32) -> &'static str {
     match level {
         1 => "its deadline is near, or its first answer is late",
@@ -60,7 +65,7 @@ fn recipients(
     row: &RequestRow,
     level: i32,
 ) -> Result<Vec<i64>, ApiError> {
-    let role = CHAIN[usize::try_from(level - 1).unwrap_or(0).min(2)];
+    let role = role_at(level);
     if level == 1 {
         let handler = row.assignee_user_id.unwrap_or(row.created_by);
         if let Some(department) = org::scope::department_of(conn, handler, row.office_id)? {
@@ -144,7 +149,7 @@ pub fn escalate_due(
             for level in row.escalation_level + 1..=target {
                 let who = recipients(conn, &row, level)?;
                 let why = reason(level);
-                let role = CHAIN[usize::try_from(level - 1).unwrap_or(0).min(2)];
+                let role = role_at(level);
                 record_steps(
                     conn,
                     &after,
