@@ -856,6 +856,26 @@ async fn delete_calendar_day(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// The calendars of the offices of a page, each loaded once.
+pub(crate) struct Calendars(std::collections::HashMap<i64, WorkingCalendar>);
+
+impl Calendars {
+    pub(crate) fn new() -> Calendars {
+        Calendars(std::collections::HashMap::new())
+    }
+
+    pub(crate) fn of(
+        &mut self,
+        conn: &mut AnyConnection,
+        office: i64,
+    ) -> Result<&WorkingCalendar, ApiError> {
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.0.entry(office) {
+            slot.insert(calendar_for(conn, office)?);
+        }
+        Ok(&self.0[&office])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

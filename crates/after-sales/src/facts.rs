@@ -1,7 +1,7 @@
 //! What after-sales reads from other domains, as small traits the gateway
 //! wires to the crates that own the facts (domain crates never depend on each
 //! other): the customers and contacts a request names and the orders an office
-//! took, from the sales pipeline.
+//! took, and the order a serviced unit came from, from the sales pipeline.
 
 use std::sync::Arc;
 
@@ -36,6 +36,26 @@ pub trait SalesFacts: Send + Sync {
         from: chrono::NaiveDate,
         to: chrono::NaiveDate,
     ) -> Result<i64, ApiError>;
+
+    /// An order of `office_id` a unit came from, not cancelled (`None`:
+    /// cancelled, of another office, or unknown alike).
+    fn order_for_service(
+        &self,
+        conn: &mut AnyConnection,
+        office_id: i64,
+        order_id: i64,
+    ) -> Result<Option<ServiceOrder>, ApiError>;
+}
+
+/// What a service ticket reads of the order its unit came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceOrder {
+    pub customer_id: i64,
+    pub currency: String,
+    /// The day the order was installed, if it was: the warranty runs from it.
+    pub installed_on: Option<chrono::NaiveDate>,
+    /// The products on its lines.
+    pub products: Vec<String>,
 }
 
 /// App data holding the sales facts.

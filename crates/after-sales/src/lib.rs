@@ -17,6 +17,8 @@ pub mod facts;
 pub mod indicators;
 pub mod requests;
 pub mod service_levels;
+pub mod tickets;
+pub mod warranty;
 pub mod working_time;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -26,5 +28,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
     calendars::configure(cfg);
     service_levels::configure(cfg);
     requests::api::configure(cfg);
+    warranty::configure(cfg);
+    tickets::api::configure(cfg);
     indicators::configure(cfg);
+}
+
+/// The after-sales documents the approval engine routes: repair quotations.
+pub fn documents() -> Vec<std::sync::Arc<dyn workflow::ApprovalDocument>> {
+    vec![std::sync::Arc::new(tickets::quotes::QuoteDocument)]
 }

@@ -48,6 +48,8 @@ pub enum RequestType {
     Complaint,
     /// A suggestion (建議).
     Suggestion,
+    /// A service ticket of the repair chain (售後服務).
+    ServiceTicket,
 }
 
 impl RequestType {
@@ -56,6 +58,7 @@ impl RequestType {
             RequestType::Inquiry => "inquiry",
             RequestType::Complaint => "complaint",
             RequestType::Suggestion => "suggestion",
+            RequestType::ServiceTicket => "service_ticket",
         }
     }
 }

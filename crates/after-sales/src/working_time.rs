@@ -355,3 +355,45 @@ mod tests {
         assert_eq!(format_hhmm(810), "13:30");
     }
 }
+
+/// A calendar and local times the rules' tests share.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use std::collections::BTreeMap;
+
+    use chrono::{NaiveDateTime, TimeZone, Utc};
+
+    use super::{Window, WorkingCalendar};
+
+    /// Mon–Fri 09:00–12:00 and 13:30–18:00, Asia/Shanghai.
+    pub fn cal() -> WorkingCalendar {
+        let day = vec![
+            Window {
+                start: 540,
+                end: 720,
+            },
+            Window {
+                start: 810,
+                end: 1080,
+            },
+        ];
+        let mut week: [Vec<Window>; 7] = Default::default();
+        for d in week.iter_mut().take(5) {
+            *d = day.clone();
+        }
+        WorkingCalendar {
+            tz: chrono_tz::Asia::Shanghai,
+            week,
+            days: BTreeMap::new(),
+        }
+    }
+
+    /// A local Shanghai time in September 2026, as stored (naive UTC).
+    pub fn at(d: u32, h: u32, m: u32) -> NaiveDateTime {
+        chrono_tz::Asia::Shanghai
+            .with_ymd_and_hms(2026, 9, d, h, m, 0)
+            .unwrap()
+            .with_timezone(&Utc)
+            .naive_utc()
+    }
+}

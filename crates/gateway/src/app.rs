@@ -119,6 +119,7 @@ pub fn documents() -> workflow::Registry {
         .into_iter()
         .chain(sales_pipeline::documents())
         .chain(personnel::documents())
+        .chain(after_sales::documents())
         .fold(workflow::registry(), |r, d| r.with(d))
 }
 

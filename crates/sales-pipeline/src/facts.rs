@@ -151,3 +151,54 @@ pub fn orders_between(
         .get_result(conn)
         .api()
 }
+
+/// What after-sales needs of an order a unit came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceOrderFact {
+    pub customer_id: i64,
+    pub currency: String,
+    /// The day the order was installed (its first `installed` step), if it was.
+    pub installed_on: Option<NaiveDate>,
+    /// The products on its lines.
+    pub products: Vec<String>,
+}
+
+/// An order of `office_id`, not cancelled, with the day it was installed and
+/// its products (`None`: cancelled, of another office, or unknown alike).
+pub fn order_for_service(
+    conn: &mut AnyConnection,
+    office_id: i64,
+    order_id: i64,
+) -> Result<Option<ServiceOrderFact>, ApiError> {
+    use store::schema::{sales_lines as sl, sales_order_events as ev, sales_orders as so};
+    let found: Option<(i64, String)> = so::table
+        .filter(so::id.eq(order_id))
+        .filter(so::office_id.eq(office_id))
+        .filter(so::status.ne("cancelled"))
+        .select((so::customer_id, so::currency))
+        .first(conn)
+        .optional()
+        .api()?;
+    let Some((customer_id, currency)) = found else {
+        return Ok(None);
+    };
+    let installed: Option<chrono::NaiveDateTime> = ev::table
+        .filter(ev::order_id.eq(order_id))
+        .filter(ev::to_status.eq("installed"))
+        .select(diesel::dsl::min(ev::created_at))
+        .first(conn)
+        .api()?;
+    let mut products: Vec<String> = sl::table
+        .filter(sl::doc_type.eq("order").and(sl::doc_id.eq(order_id)))
+        .order(sl::line_no.asc())
+        .select(sl::product)
+        .load(conn)
+        .api()?;
+    products.dedup();
+    Ok(Some(ServiceOrderFact {
+        customer_id,
+        currency,
+        installed_on: installed.map(|t| t.date()),
+        products,
+    }))
+}

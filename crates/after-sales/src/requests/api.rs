@@ -5,8 +5,6 @@
 //! sees the requests assigned to them; `service:manage` records and handles
 //! them in its offices.
 
-use std::collections::HashMap;
-
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{Datelike, Duration, NaiveDateTime};
 use diesel::prelude::*;
@@ -25,13 +23,13 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
 use super::{
-    Action, RequestRow, RequestStatus, ServiceRequest, Step, no_working_time, transition, view,
+    Action, RequestRow, RequestStatus, ServiceRequest, ServiceRequestKind, Step, no_working_time,
+    transition, view,
 };
 use crate::calendars::calendar_for;
 use crate::common::{created, now_db};
 use crate::facts::Sales;
-use crate::service_levels::{self, Channel, Priority, RequestType};
-use crate::working_time::WorkingCalendar;
+use crate::service_levels::{self, Channel, Priority};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_requests)
@@ -53,7 +51,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 pub struct CreateServiceRequest {
     /// The office that takes it; the caller's own when left out.
     pub office_id: Option<i64>,
-    pub kind: RequestType,
+    pub kind: ServiceRequestKind,
     /// An active customer of the office.
     pub customer_id: i64,
     /// One of the customer's contacts.
@@ -96,7 +94,7 @@ pub struct ListServiceRequests {
     #[validate(length(min = 1, max = 100))]
     #[param(min_length = 1, max_length = 100)]
     pub q: Option<String>,
-    pub kind: Option<RequestType>,
+    pub kind: Option<ServiceRequestKind>,
     pub status: Option<RequestStatus>,
     pub priority: Option<Priority>,
     pub office_id: Option<i64>,
@@ -225,22 +223,6 @@ pub struct ServiceRequestEvent {
     pub occurred_at: NaiveDateTime,
 }
 
-/// The calendars of the offices of a page, each loaded once.
-struct Calendars(HashMap<i64, WorkingCalendar>);
-
-impl Calendars {
-    fn new() -> Calendars {
-        Calendars(HashMap::new())
-    }
-
-    fn of(&mut self, conn: &mut AnyConnection, office: i64) -> Result<&WorkingCalendar, ApiError> {
-        if let std::collections::hash_map::Entry::Vacant(slot) = self.0.entry(office) {
-            slot.insert(calendar_for(conn, office)?);
-        }
-        Ok(&self.0[&office])
-    }
-}
-
 /// A request the caller may read: one of the offices `reach` covers, or one
 /// assigned to them — in the query.
 fn load(
@@ -325,7 +307,7 @@ pub fn record(
         org::scope::user_of_office(conn, "assignee_user_id", assignee, office)?;
     }
     let priority = body.priority.unwrap_or(Priority::Normal);
-    let level = service_levels::resolve(conn, office, body.kind, priority, body.channel)?;
+    let level = service_levels::resolve(conn, office, body.kind.level(), priority, body.channel)?;
     let cal = calendar_for(conn, office)?;
     let received = body.received_at.map_or(now, kernel::time::to_db);
     let due = |minutes: i32| {
@@ -422,7 +404,7 @@ pub fn record(
 /// `received_at` lies in the last 7 days.
 fn check_create(body: &CreateServiceRequest, now: NaiveDateTime) -> Result<(), ApiError> {
     let mut errors = Vec::new();
-    if body.answer.is_some() && body.kind != RequestType::Inquiry {
+    if body.answer.is_some() && body.kind != ServiceRequestKind::Inquiry {
         errors.push(FieldError::new(
             "answer",
             "not_allowed",
@@ -553,7 +535,7 @@ async fn list_requests(
                     query
                 }
             )?;
-            let mut cals = Calendars::new();
+            let mut cals = crate::calendars::Calendars::new();
             let mut items = Vec::with_capacity(rows.len());
             for row in rows {
                 let cal = cals.of(conn, row.office_id)?;

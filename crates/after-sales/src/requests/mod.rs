@@ -51,6 +51,34 @@ impl RequestStatus {
     }
 }
 
+/// What a customer brings that is not a repair: the kinds of request.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceRequestKind {
+    /// A question (咨詢).
+    Inquiry,
+    /// A complaint (投訴).
+    Complaint,
+    /// A suggestion (建議).
+    Suggestion,
+}
+
+impl ServiceRequestKind {
+    pub fn as_str(self) -> &'static str {
+        self.level().as_str()
+    }
+
+    /// The service levels that time it.
+    pub fn level(self) -> crate::service_levels::RequestType {
+        use crate::service_levels::RequestType;
+        match self {
+            ServiceRequestKind::Inquiry => RequestType::Inquiry,
+            ServiceRequestKind::Complaint => RequestType::Complaint,
+            ServiceRequestKind::Suggestion => RequestType::Suggestion,
+        }
+    }
+}
+
 /// What a request in `status` allows.
 pub fn actions(status: &str) -> &'static [&'static str] {
     match status {
@@ -68,7 +96,7 @@ pub struct RequestRow {
     pub office_id: i64,
     #[schema(example = "SR-GZ01-2026-000001")]
     pub number: String,
-    #[schema(value_type = crate::service_levels::RequestType)]
+    #[schema(value_type = ServiceRequestKind)]
     pub kind: String,
     pub customer_id: i64,
     /// The customer's contact who raised it, when known.
@@ -446,48 +474,8 @@ pub fn transition(
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
-    use chrono::{TimeZone, Utc};
-
     use super::*;
-    use crate::working_time::Window;
-
-    /// Mon–Fri 09:00–12:00 and 13:30–18:00, Asia/Shanghai.
-    fn cal() -> WorkingCalendar {
-        let day = vec![
-            Window {
-                start: 540,
-                end: 720,
-            },
-            Window {
-                start: 810,
-                end: 1080,
-            },
-        ];
-        WorkingCalendar {
-            tz: chrono_tz::Asia::Shanghai,
-            week: [
-                day.clone(),
-                day.clone(),
-                day.clone(),
-                day.clone(),
-                day,
-                vec![],
-                vec![],
-            ],
-            days: BTreeMap::new(),
-        }
-    }
-
-    /// Local Shanghai time, as stored (naive UTC).
-    fn at(d: u32, h: u32, m: u32) -> NaiveDateTime {
-        chrono_tz::Asia::Shanghai
-            .with_ymd_and_hms(2026, 9, d, h, m, 0)
-            .unwrap()
-            .with_timezone(&Utc)
-            .naive_utc()
-    }
+    use crate::working_time::fixtures::{at, cal};
 
     fn row(status: &str) -> RequestRow {
         RequestRow {

@@ -37,4 +37,22 @@ impl after_sales::facts::SalesFacts for SalesCustomers {
     ) -> Result<i64, ApiError> {
         sales_pipeline::facts::orders_between(conn, office_id, from, to)
     }
+
+    fn order_for_service(
+        &self,
+        conn: &mut store::AnyConnection,
+        office_id: i64,
+        order_id: i64,
+    ) -> Result<Option<after_sales::facts::ServiceOrder>, ApiError> {
+        Ok(
+            sales_pipeline::facts::order_for_service(conn, office_id, order_id)?.map(|o| {
+                after_sales::facts::ServiceOrder {
+                    customer_id: o.customer_id,
+                    currency: o.currency,
+                    installed_on: o.installed_on,
+                    products: o.products,
+                }
+            }),
+        )
+    }
 }

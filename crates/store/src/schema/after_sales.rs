@@ -1,5 +1,6 @@
 //! After-sales: working calendars, service levels, and the inquiries,
-//! complaints and suggestions they time.
+//! complaints and suggestions they time; warranty terms and the repair
+//! chain's service tickets, their history, parts and quotations.
 
 diesel::table! {
     service_calendars (id) {
@@ -98,8 +99,113 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    warranty_terms (id) {
+        id -> BigInt,
+        product -> Nullable<Text>,
+        months -> Integer,
+        effective_from -> Date,
+        note -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    service_tickets (id) {
+        id -> BigInt,
+        office_id -> BigInt,
+        number -> Text,
+        customer_id -> BigInt,
+        order_id -> BigInt,
+        product -> Text,
+        serial_number -> Text,
+        channel -> Text,
+        priority -> Text,
+        feedback -> Text,
+        status -> Text,
+        handling -> Nullable<Text>,
+        nature -> Nullable<Text>,
+        severity -> Nullable<Text>,
+        assignee_user_id -> Nullable<BigInt>,
+        in_warranty -> Bool,
+        installed_on -> Nullable<Date>,
+        warranty_until -> Nullable<Date>,
+        quote_id -> Nullable<BigInt>,
+        service_level_id -> BigInt,
+        received_at -> Timestamp,
+        response_due_at -> Timestamp,
+        resolution_due_at -> Timestamp,
+        responded_at -> Nullable<Timestamp>,
+        resolved_at -> Nullable<Timestamp>,
+        paused_since -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        satisfaction -> Nullable<Integer>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    service_ticket_events (id) {
+        id -> BigInt,
+        ticket_id -> BigInt,
+        office_id -> BigInt,
+        action -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        note -> Nullable<Text>,
+        details -> Nullable<Text>,
+        minutes -> Nullable<BigInt>,
+        actor_user_id -> Nullable<BigInt>,
+        occurred_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    service_ticket_parts (id) {
+        id -> BigInt,
+        ticket_id -> BigInt,
+        office_id -> BigInt,
+        event_id -> BigInt,
+        part_code -> Text,
+        part_name -> Text,
+        quantity -> Integer,
+        new_serial -> Nullable<Text>,
+        old_serial -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    service_ticket_quotes (id) {
+        id -> BigInt,
+        ticket_id -> BigInt,
+        office_id -> BigInt,
+        parts_amount -> BigInt,
+        labour_amount -> BigInt,
+        total -> BigInt,
+        currency -> Text,
+        note -> Nullable<Text>,
+        status -> Text,
+        approval_id -> Nullable<BigInt>,
+        rejection_reason -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        customer_signatory -> Nullable<Text>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
 diesel::joinable!(service_calendar_days -> service_calendars (calendar_id));
 diesel::joinable!(service_request_events -> service_requests (request_id));
+diesel::joinable!(service_ticket_events -> service_tickets (ticket_id));
+diesel::joinable!(service_ticket_parts -> service_tickets (ticket_id));
+diesel::joinable!(service_ticket_quotes -> service_tickets (ticket_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     service_calendars,
@@ -107,4 +213,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     service_levels,
     service_requests,
     service_request_events,
+    warranty_terms,
+    service_tickets,
+    service_ticket_events,
+    service_ticket_parts,
+    service_ticket_quotes,
 );
