@@ -709,6 +709,18 @@ db_test! {
                 .filter(so::status.ne("cancelled")).count().get_result(c).unwrap()
         });
         let per_100 = if orders > 0 { json!(format!("{:.2}", 200.0 / orders as f64)) } else { Value::Null };
+        // The demo's return visits fall where today puts them (return_visits.rs
+        // checks the completion by hand): those due in September, and done by
+        // its end.
+        let (visits_due, visits_done): (i64, i64) = app.conn(|c| {
+            use store::schema::return_visits as rv;
+            let sept = rv::table.filter(rv::office_id.eq(gz))
+                .filter(rv::due_on.between(chrono::NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(), chrono::NaiveDate::from_ymd_opt(2026, 9, 30).unwrap()))
+                .filter(rv::status.ne("cancelled"));
+            (sept.count().get_result(c).unwrap(),
+             sept.filter(rv::done_on.le(chrono::NaiveDate::from_ymd_opt(2026, 9, 30).unwrap())).count().get_result(c).unwrap())
+        });
+        let completion = if visits_due > 0 { json!(visits_done * 10_000 / visits_due) } else { Value::Null };
         assert_eq!(got, json!({
             "office_id": gz, "user_id": null, "period": "2026-09",
             "received": 4, "complaints": 2,
@@ -716,7 +728,8 @@ db_test! {
             "resolution": {"decided": 3, "met": 2, "rate_bp": 6666},
             "breached": 2, "backlog": 2, "rated": 3, "average_satisfaction": "4.00",
             "orders": orders, "complaints_per_100_orders": per_100,
-            "return_visit_completion_bp": null
+            "return_visits_due": visits_due, "return_visits_done": visits_done,
+            "return_visit_completion_bp": completion
         }));
         // The engineer's: A and B.
         let mine = app.get_as(&director, &format!("/api/v1/after-sales/indicators?office_id={gz}&period=2026-09&user_id={engineer}")).await.ok(200);

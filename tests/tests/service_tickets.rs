@@ -184,8 +184,18 @@ db_test! {
         assert_eq!(t["resolution_deadline"]["status"], "met");
         let t = step(&app, &agent, &t, "train", json!({"trainees": "物業電工 2 人",
             "content": "開關順序、日常清潔", "assessment": "現場操作考核通過"})).await;
+        // The customer's after-ticket return-visit plan: a visit 7 days after
+        // the ticket is closed.
+        app.post_as(&agent, "/api/v1/after-sales/return-visit-plans", &json!({"customer_id": customer,
+            "kind": "after_ticket", "days_after": 7, "method": "phone",
+            "owner_user_id": app.user_id("gz01.service_agent")})).await.ok(201);
         let t = step(&app, &agent, &t, "survey", json!({"satisfaction": 5, "comment": "響應及時"})).await;
         assert_eq!((t["status"].clone(), t["satisfaction"].clone()), (json!("closed"), json!(5)));
+        let visits = app.get_as(&agent, &format!("/api/v1/after-sales/return-visits?customer_id={customer}")).await.ok(200);
+        let closed_on = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+        assert_eq!(visits["items"].as_array().unwrap().iter()
+            .map(|v| (v["ticket_id"].clone(), v["due_on"].clone(), v["status"].clone())).collect::<Vec<_>>(),
+            [(json!(id(&t)), json!((closed_on + chrono::Duration::days(7)).to_string()), json!("due"))]);
         assert!(t["allowed_actions"].as_array().unwrap().is_empty());
 
         // The history is one list; each step says what it recorded.

@@ -1,16 +1,18 @@
 //! Service indicators (服務指標) of an office, or of one person there, over a
 //! period: how many requests came in, the share whose first answer and whose
 //! resolution were in time, breaches, the backlog at the period's end, the
-//! customers' average satisfaction, and complaints per 100 orders. Appraisal
+//! customers' average satisfaction, complaints per 100 orders, and the
+//! completion of return visits. Appraisal
 //! weighs them ([004] 客戶服務人員考核: 「客戶咨詢與投訴處理及時率(30%)客戶滿意度(30%)…」)
 //! and risk reads complaints past their deadline ([`office_indicators`]).
 //!
-//! One SQL statement over the office's requests, the same on both backends;
+//! One SQL statement over the office's requests and return visits, the same
+//! on both backends;
 //! the orders come from the sales pipeline through [`crate::facts`].
 
 use actix_web::{HttpResponse, get, web};
 use chrono::{Duration, NaiveDateTime};
-use diesel::sql_types::{BigInt, Timestamp};
+use diesel::sql_types::{BigInt, Date, Timestamp};
 use kernel::period::Period;
 use kernel::responses::ReadErrors;
 use kernel::{ApiError, Principal, ValidQuery};
@@ -77,7 +79,12 @@ pub struct ServiceIndicators {
     /// Complaints per 100 orders, a decimal string; `null` without orders.
     #[schema(example = "1.25")]
     pub complaints_per_100_orders: Option<String>,
-    /// Return visits are not recorded yet: always `null` for now.
+    /// Return visits due in the period (cancelled ones aside), for one
+    /// person: assigned to them.
+    pub return_visits_due: i64,
+    /// Of those, done by the period's end.
+    pub return_visits_done: i64,
+    /// `done / due` in basis points; `null` with none due.
     pub return_visit_completion_bp: Option<i64>,
 }
 
@@ -103,6 +110,10 @@ struct Counts {
     rated: i64,
     #[diesel(sql_type = BigInt)]
     satisfaction_sum: i64,
+    #[diesel(sql_type = BigInt)]
+    visits_due: i64,
+    #[diesel(sql_type = BigInt)]
+    visits_done: i64,
 }
 
 /// `part / whole` as a decimal string with two places, rounded half up.
@@ -139,11 +150,14 @@ pub fn office_indicators(
     // once met or past as of `$4`, unless its clock stopped before it passed.
     let inp = "received_at >= $2 AND received_at < $3";
     let stopped = "(status = 'waiting_customer' AND paused_since <= resolution_due_at)";
-    let person = if user_id.is_some() {
-        " AND assignee_user_id = $5"
+    let (person, visitor) = if user_id.is_some() {
+        (" AND assignee_user_id = $5", " AND v.assignee_user_id = $5")
     } else {
-        ""
+        ("", "")
     };
+    // Return visits are counted by their day: due in the period, done by its
+    // last day.
+    let (first, last) = (period.first_day(), period.last_day());
     let sql = format!(
         "SELECT \
          CAST(COALESCE(SUM(CASE WHEN {inp} THEN 1 ELSE 0 END), 0) AS BIGINT) AS received, \
@@ -157,14 +171,18 @@ pub fn office_indicators(
               OR (resolved_at IS NULL AND resolution_due_at < $4 AND NOT {stopped})) THEN 1 ELSE 0 END), 0) AS BIGINT) AS breached, \
          CAST(COALESCE(SUM(CASE WHEN received_at < $3 AND (resolved_at IS NULL OR resolved_at >= $3) THEN 1 ELSE 0 END), 0) AS BIGINT) AS backlog, \
          CAST(COALESCE(SUM(CASE WHEN closed_at >= $2 AND closed_at < $3 AND satisfaction IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT) AS rated, \
-         CAST(COALESCE(SUM(CASE WHEN closed_at >= $2 AND closed_at < $3 AND satisfaction IS NOT NULL THEN satisfaction ELSE 0 END), 0) AS BIGINT) AS satisfaction_sum \
+         CAST(COALESCE(SUM(CASE WHEN closed_at >= $2 AND closed_at < $3 AND satisfaction IS NOT NULL THEN satisfaction ELSE 0 END), 0) AS BIGINT) AS satisfaction_sum, \
+         (SELECT COUNT(*) FROM return_visits v WHERE v.office_id = $1{visitor} AND v.due_on >= $6 AND v.due_on <= $7 AND v.status <> 'cancelled') AS visits_due, \
+         (SELECT COUNT(*) FROM return_visits v WHERE v.office_id = $1{visitor} AND v.due_on >= $6 AND v.due_on <= $7 AND v.status = 'done' AND v.done_on <= $7) AS visits_done \
          FROM service_requests WHERE office_id = $1{person}"
     );
     let rows: Vec<Counts> = match user_id {
         Some(user) => store::load_sql!(conn, sql, Counts,
-            BigInt => office_id, Timestamp => from, Timestamp => to, Timestamp => as_of, BigInt => user),
+            BigInt => office_id, Timestamp => from, Timestamp => to, Timestamp => as_of, BigInt => user,
+            Date => first, Date => last),
         None => store::load_sql!(conn, sql, Counts,
-            BigInt => office_id, Timestamp => from, Timestamp => to, Timestamp => as_of),
+            BigInt => office_id, Timestamp => from, Timestamp => to, Timestamp => as_of, BigInt => 0_i64,
+            Date => first, Date => last),
     }?;
     let c = rows
         .into_iter()
@@ -190,7 +208,10 @@ pub fn office_indicators(
         average_satisfaction: decimal(c.satisfaction_sum, c.rated),
         orders,
         complaints_per_100_orders: orders.and_then(|o| decimal(c.complaints * 100, o)),
-        return_visit_completion_bp: None,
+        return_visits_due: c.visits_due,
+        return_visits_done: c.visits_done,
+        return_visit_completion_bp: (c.visits_due > 0)
+            .then(|| c.visits_done * 10_000 / c.visits_due),
     })
 }
 

@@ -18,6 +18,7 @@ pub mod indicators;
 pub mod requests;
 pub mod service_levels;
 pub mod tickets;
+pub mod visits;
 pub mod warranty;
 pub mod working_time;
 
@@ -30,6 +31,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     requests::api::configure(cfg);
     warranty::configure(cfg);
     tickets::api::configure(cfg);
+    visits::api::configure(cfg);
+    visits::follow_ups::configure(cfg);
     indicators::configure(cfg);
 }
 

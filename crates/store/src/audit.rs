@@ -238,6 +238,37 @@ pub fn list(
     })
 }
 
+/// Changes the row `$before` of `$table` (as read, at its `version`) with
+/// `$set`, setting `updated_at` to `$now` and bumping `version` — only if no
+/// one changed it since: else 409 `version_conflict`. Yields `Result<$row>`;
+/// the caller has `diesel::prelude::*` in scope. The one way an action writes
+/// a record it read under `If-Match`; the caller records the audit event with
+/// both sides.
+#[macro_export]
+macro_rules! update_versioned {
+    ($conn:expr, $table:ident, $row:ty, $before:expr, $now:expr, $set:expr) => {{
+        let read_version: i64 = $before.version;
+        $crate::DbResultExt::api(
+            diesel::update(
+                $table::table
+                    .find($before.id)
+                    .filter($table::version.eq(read_version)),
+            )
+            .set((
+                $set,
+                $table::updated_at.eq($now),
+                $table::version.eq($table::version + 1),
+            ))
+            .returning($table::all_columns)
+            .get_result::<$row>($conn)
+            .optional(),
+        )
+        .and_then(|row: Option<$row>| {
+            row.ok_or_else(|| kernel::concurrency::version_conflict(read_version + 1))
+        })
+    }};
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -697,21 +697,7 @@ pub fn apply(
         .status
         .clone()
         .unwrap_or_else(|| before.status.clone());
-    let after: RequestRow = diesel::update(
-        sr::table
-            .find(before.id)
-            .filter(sr::version.eq(before.version)),
-    )
-    .set((
-        patch,
-        sr::updated_at.eq(now),
-        sr::version.eq(sr::version + 1),
-    ))
-    .returning(sr::all_columns)
-    .get_result(conn)
-    .optional()
-    .api()?
-    .ok_or_else(|| version_conflict(before.version + 1))?;
+    let after: RequestRow = store::update_versioned!(conn, sr, RequestRow, before, now, patch)?;
     record_steps(
         conn,
         &after,

@@ -372,21 +372,7 @@ pub fn apply(
         &action,
         now,
     )?;
-    let after: TicketRow = diesel::update(
-        st::table
-            .find(before.id)
-            .filter(st::version.eq(before.version)),
-    )
-    .set((
-        patch,
-        st::updated_at.eq(now),
-        st::version.eq(st::version + 1),
-    ))
-    .returning(st::all_columns)
-    .get_result(conn)
-    .optional()
-    .api()?
-    .ok_or_else(|| version_conflict(before.version + 1))?;
+    let after: TicketRow = store::update_versioned!(conn, st, TicketRow, before, now, patch)?;
     let event = record_step(
         conn,
         &after,
@@ -445,6 +431,19 @@ pub fn apply(
         .before(&before)
         .after(&after),
     )?;
+    if let Action::Survey { .. } = &action {
+        // Closed: the customer's after-ticket return-visit plans open a visit.
+        let closed_on = now.and_utc().with_timezone(&cal.tz).date_naive();
+        crate::visits::after_ticket_closed(
+            conn,
+            actor,
+            after.office_id,
+            after.customer_id,
+            after.id,
+            closed_on,
+            now,
+        )?;
+    }
     Ok(view(&cal, after, quote, now))
 }
 

@@ -135,22 +135,14 @@ fn quote_step(
     } else {
         ticket.paused_since
     };
-    let after: TicketRow = diesel::update(
-        st::table
-            .find(ticket.id)
-            .filter(st::version.eq(ticket.version)),
-    )
-    .set((
-        st::quote_id.eq(Some(quote_id)),
-        st::paused_since.eq(paused),
-        st::updated_at.eq(now),
-        st::version.eq(st::version + 1),
-    ))
-    .returning(st::all_columns)
-    .get_result(conn)
-    .optional()
-    .api()?
-    .ok_or_else(|| kernel::concurrency::version_conflict(ticket.version + 1))?;
+    let after: TicketRow = store::update_versioned!(
+        conn,
+        st,
+        TicketRow,
+        ticket,
+        now,
+        (st::quote_id.eq(Some(quote_id)), st::paused_since.eq(paused),)
+    )?;
     record_step(
         conn,
         &after,

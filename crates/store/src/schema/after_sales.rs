@@ -1,6 +1,7 @@
 //! After-sales: working calendars, service levels, and the inquiries,
 //! complaints and suggestions they time; warranty terms and the repair
-//! chain's service tickets, their history, parts and quotations.
+//! chain's service tickets, their history, parts and quotations; return-visit
+//! plans, visits and their follow-ups.
 
 diesel::table! {
     service_calendars (id) {
@@ -201,11 +202,76 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    return_visit_plans (id) {
+        id -> BigInt,
+        office_id -> BigInt,
+        customer_id -> BigInt,
+        kind -> Text,
+        interval_months -> Nullable<Integer>,
+        days_after -> Nullable<Integer>,
+        starts_on -> Nullable<Date>,
+        method -> Text,
+        owner_user_id -> BigInt,
+        active -> Bool,
+        note -> Nullable<Text>,
+        ended_reason -> Nullable<Text>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    return_visits (id) {
+        id -> BigInt,
+        office_id -> BigInt,
+        customer_id -> BigInt,
+        plan_id -> Nullable<BigInt>,
+        ticket_id -> Nullable<BigInt>,
+        due_on -> Date,
+        assignee_user_id -> BigInt,
+        method -> Text,
+        status -> Text,
+        done_on -> Nullable<Date>,
+        findings -> Nullable<Text>,
+        satisfaction -> Nullable<Integer>,
+        cancel_reason -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    return_visit_follow_ups (id) {
+        id -> BigInt,
+        visit_id -> BigInt,
+        office_id -> BigInt,
+        department_id -> BigInt,
+        assignee_user_id -> Nullable<BigInt>,
+        description -> Text,
+        due_on -> Nullable<Date>,
+        status -> Text,
+        result -> Nullable<Text>,
+        done_by -> Nullable<BigInt>,
+        done_at -> Nullable<Timestamp>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
 diesel::joinable!(service_calendar_days -> service_calendars (calendar_id));
 diesel::joinable!(service_request_events -> service_requests (request_id));
 diesel::joinable!(service_ticket_events -> service_tickets (ticket_id));
 diesel::joinable!(service_ticket_parts -> service_tickets (ticket_id));
 diesel::joinable!(service_ticket_quotes -> service_tickets (ticket_id));
+diesel::joinable!(return_visits -> return_visit_plans (plan_id));
+diesel::joinable!(return_visit_follow_ups -> return_visits (visit_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     service_calendars,
@@ -218,4 +284,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     service_ticket_events,
     service_ticket_parts,
     service_ticket_quotes,
+    return_visit_plans,
+    return_visits,
+    return_visit_follow_ups,
 );
