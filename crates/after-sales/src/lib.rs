@@ -15,6 +15,7 @@ pub mod demo;
 pub mod escalation;
 pub mod facts;
 pub mod indicators;
+pub mod knowledge;
 pub mod requests;
 pub mod service_levels;
 pub mod tickets;
@@ -33,6 +34,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     tickets::api::configure(cfg);
     visits::api::configure(cfg);
     visits::follow_ups::configure(cfg);
+    knowledge::api::configure(cfg);
     indicators::configure(cfg);
 }
 

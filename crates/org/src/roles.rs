@@ -126,15 +126,15 @@ pub const PERMISSIONS: &[(&str, &str)] = &[
     ),
     (
         SERVICE_READ,
-        "see inquiries, complaints and suggestions, their deadlines and history, working calendars and service levels",
+        "see inquiries, complaints and suggestions, service tickets and their parts and quotations, return visits and their follow-ups, with deadlines and history; working calendars, service levels and warranty terms; read and search the published knowledge base, count a read and vote",
     ),
     (
         SERVICE_MANAGE,
-        "record and handle inquiries, complaints and suggestions: assign, answer, tell the customer, wait for them, resolve, close",
+        "record and handle inquiries, complaints and suggestions (assign, answer, tell the customer, wait for them, resolve, close, link the article that answers one); open and work service tickets through the repair chain and quote repairs; plan, make and cancel return visits; write, review, archive and revise knowledge-base articles (company-wide holders: the company's)",
     ),
     (
         SERVICE_LEVEL_MANAGE,
-        "set working calendars (windows, holidays, make-up days): HQ any office's and the company default, a director their office's; and, company-wide only, the service levels",
+        "set working calendars (windows, holidays, make-up days): HQ any office's and the company default, a director their office's; and, company-wide only, the service levels and the warranty terms",
     ),
 ];
 

@@ -33,6 +33,22 @@ pub fn sql_in_reach(column: &str, reach: &Reach) -> String {
     }
 }
 
+/// `AND (<column> IS NULL OR <column> IN (…))`: the records of the offices
+/// `reach` covers and the company's own (no office), for a report's SQL.
+pub fn sql_in_reach_or_company(column: &str, reach: &Reach) -> String {
+    match reach.office_ids() {
+        None => String::new(),
+        Some(ids) if ids.is_empty() => format!(" AND {column} IS NULL"),
+        Some(ids) => {
+            let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+            format!(
+                " AND ({column} IS NULL OR {column} IN ({}))",
+                list.join(", ")
+            )
+        }
+    }
+}
+
 /// One page's rows of `$table` within `$reach`: the reach filter on
 /// `$table::office_id`, then the handler's filters (a closure-like block that
 /// takes and returns the boxed query), then the keyset on `$table::id`

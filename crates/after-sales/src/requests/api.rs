@@ -246,6 +246,35 @@ fn load(
     )
 }
 
+/// A request the caller reads (`service:read`, or assigned to them).
+pub(crate) fn load_for_read(
+    conn: &mut AnyConnection,
+    p: &Principal,
+    id: i64,
+) -> Result<RequestRow, ApiError> {
+    load(conn, p.reach(SERVICE_READ), p.user_id, id)
+}
+
+/// A request of the offices the caller's `service:manage` reaches.
+pub(crate) fn load_for_change(
+    conn: &mut AnyConnection,
+    p: &Principal,
+    id: i64,
+) -> Result<RequestRow, ApiError> {
+    store::load_scoped!(
+        conn,
+        reach = p.reach(SERVICE_MANAGE),
+        from = (
+            sr::table.select(RequestRow::as_select()),
+            sr::office_id,
+            sr::id
+        ),
+        RequestRow,
+        id,
+        "service request"
+    )
+}
+
 /// Appends `steps` to a request's history.
 pub(crate) fn record_steps(
     conn: &mut AnyConnection,

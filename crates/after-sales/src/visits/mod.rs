@@ -16,10 +16,12 @@
 //! completion rate (visits due in a period done by its end) is one of the
 //! office's service indicators ([`crate::indicators`]).
 //!
-//! The rules are here; the handlers are in [`api`] and [`follow_ups`].
+//! The rules are here; the handlers are in [`plans`], [`api`] and
+//! [`follow_ups`].
 
 pub mod api;
 pub mod follow_ups;
+pub mod plans;
 
 use chrono::{Months, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;

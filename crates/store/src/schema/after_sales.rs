@@ -1,7 +1,7 @@
 //! After-sales: working calendars, service levels, and the inquiries,
 //! complaints and suggestions they time; warranty terms and the repair
 //! chain's service tickets, their history, parts and quotations; return-visit
-//! plans, visits and their follow-ups.
+//! plans, visits and their follow-ups; the knowledge base.
 
 diesel::table! {
     service_calendars (id) {
@@ -265,6 +265,54 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    kb_articles (id) {
+        id -> BigInt,
+        office_id -> Nullable<BigInt>,
+        category -> Text,
+        title -> Text,
+        body -> Text,
+        tags -> Text,
+        product -> Nullable<Text>,
+        status -> Text,
+        author_user_id -> BigInt,
+        reviewer_user_id -> Nullable<BigInt>,
+        review_note -> Nullable<Text>,
+        published_at -> Nullable<Timestamp>,
+        archived_at -> Nullable<Timestamp>,
+        search_text -> Text,
+        view_count -> BigInt,
+        helpful_count -> BigInt,
+        unhelpful_count -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    kb_votes (id) {
+        id -> BigInt,
+        article_id -> BigInt,
+        office_id -> Nullable<BigInt>,
+        user_id -> BigInt,
+        helpful -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    service_request_articles (id) {
+        id -> BigInt,
+        request_id -> BigInt,
+        article_id -> BigInt,
+        office_id -> BigInt,
+        linked_by -> BigInt,
+        linked_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(service_calendar_days -> service_calendars (calendar_id));
 diesel::joinable!(service_request_events -> service_requests (request_id));
 diesel::joinable!(service_ticket_events -> service_tickets (ticket_id));
@@ -287,4 +335,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     return_visit_plans,
     return_visits,
     return_visit_follow_ups,
+    kb_articles,
+    kb_votes,
+    service_request_articles,
 );
