@@ -196,6 +196,15 @@ db_test! {
         assert_eq!(visits["items"].as_array().unwrap().iter()
             .map(|v| (v["ticket_id"].clone(), v["due_on"].clone(), v["status"].clone())).collect::<Vec<_>>(),
             [(json!(id(&t)), json!((closed_on + chrono::Duration::days(7)).to_string()), json!("due"))]);
+        // The ticket's customer is surveyed with HQ's ticket template, once.
+        let hq_service = app.login("hq.service").await;
+        let template = app.post_as(&hq_service, "/api/v1/after-sales/survey-templates", &json!({"company_wide": true,
+            "name": "維修服務滿意度", "kind": "ticket", "questions": [
+            {"key": "repair_quality", "text": "維修質量", "kind": "score", "required": true}]})).await.ok(201);
+        let send = json!({"template_id": id(&template), "ticket_id": id(&t)});
+        let survey = app.post_as(&agent, "/api/v1/after-sales/surveys", &send).await.ok(201);
+        assert_eq!((survey["customer_id"].clone(), survey["status"].clone()), (json!(customer), json!("sent")));
+        app.post_as(&agent, "/api/v1/after-sales/surveys", &send).await.problem(409, "conflict");
         assert!(t["allowed_actions"].as_array().unwrap().is_empty());
 
         // The history is one list; each step says what it recorded.

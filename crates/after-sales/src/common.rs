@@ -1,6 +1,7 @@
 //! What the after-sales records share: the shape of a created response, the
-//! state check, the time, and who may change configuration that is either the
-//! company's (no office) or one office's.
+//! state check, the time, and who may make or change a record that is either
+//! the company's (no office) or one office's — configuration, articles,
+//! survey templates.
 
 pub use kernel::actions::{allow, created};
 pub use kernel::time::now_db;
@@ -8,25 +9,58 @@ pub use kernel::time::now_db;
 use kernel::{ApiError, Authority, Principal};
 use org::roles::SERVICE_LEVEL_MANAGE;
 
+/// Who may change a record of `office_id` (`None`: the company's) under
+/// `perm`: company-wide for the company's, or over the office. A company
+/// record the caller reads but may not change is 403; an office outside their
+/// reach, 404 as `what`.
+pub fn authority_over(
+    p: &Principal,
+    perm: kernel::Permission,
+    office_id: Option<i64>,
+    what: &'static str,
+) -> Result<Authority, ApiError> {
+    match office_id {
+        None => p.require_company(perm),
+        Some(office) => p.authorize(perm, Some(office)).map_err(|e| {
+            if e.code == kernel::ErrorCode::NotFound {
+                ApiError::not_found(what)
+            } else {
+                e
+            }
+        }),
+    }
+}
+
 /// Who may change a calendar or a service level of `office_id` (`None`: the
-/// company's): `service_level:manage` company-wide for the company's, or over
-/// the office for an office's. A company record the caller reads but may not
-/// change is 403; an office outside their reach, 404 as `what`.
+/// company's): `service_level:manage`, as [`authority_over`].
 pub fn config_authority(
     p: &Principal,
     office_id: Option<i64>,
-    what: &str,
+    what: &'static str,
 ) -> Result<Authority, ApiError> {
-    match office_id {
-        None => p.require_company(SERVICE_LEVEL_MANAGE),
-        Some(office) => p
-            .authorize(SERVICE_LEVEL_MANAGE, Some(office))
-            .map_err(|e| {
-                if e.code == kernel::ErrorCode::NotFound {
-                    ApiError::not_found(what)
-                } else {
-                    e
-                }
-            }),
+    authority_over(p, SERVICE_LEVEL_MANAGE, office_id, what)
+}
+
+/// Where a new record that may be the company's goes, and on whose authority:
+/// `company_wide` (with no `office_id`: 422 otherwise) needs `perm`
+/// company-wide; else the office named, or the caller's own, as any create.
+pub fn company_or_office_for_create(
+    p: &Principal,
+    perm: kernel::Permission,
+    company_wide: bool,
+    office_id: Option<i64>,
+) -> Result<(Option<i64>, Authority), ApiError> {
+    if company_wide {
+        if office_id.is_some() {
+            return Err(ApiError::invalid_field(
+                "office_id",
+                "not_allowed",
+                "a company record belongs to no office",
+            ));
+        }
+        Ok((None, p.require_company(perm)?))
+    } else {
+        let (office, authority) = org::scope::office_for_create(p, perm, office_id)?;
+        Ok((Some(office), authority))
     }
 }

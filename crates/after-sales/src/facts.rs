@@ -45,6 +45,15 @@ pub trait SalesFacts: Send + Sync {
         office_id: i64,
         order_id: i64,
     ) -> Result<Option<ServiceOrder>, ApiError>;
+
+    /// The active customers of `office_id`, oldest first; with
+    /// `classification` (`potential`, `intent`, `key_account`), only those.
+    fn active_customers(
+        &self,
+        conn: &mut AnyConnection,
+        office_id: i64,
+        classification: Option<&str>,
+    ) -> Result<Vec<i64>, ApiError>;
 }
 
 /// What a service ticket reads of the order its unit came from.

@@ -18,6 +18,7 @@ pub mod indicators;
 pub mod knowledge;
 pub mod requests;
 pub mod service_levels;
+pub mod surveys;
 pub mod tickets;
 pub mod visits;
 pub mod warranty;
@@ -35,6 +36,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
     visits::api::configure(cfg);
     visits::follow_ups::configure(cfg);
     knowledge::api::configure(cfg);
+    surveys::templates::configure(cfg);
+    surveys::api::configure(cfg);
+    surveys::results::configure(cfg);
+    surveys::improvements::configure(cfg);
     indicators::configure(cfg);
 }
 

@@ -126,11 +126,11 @@ pub const PERMISSIONS: &[(&str, &str)] = &[
     ),
     (
         SERVICE_READ,
-        "see inquiries, complaints and suggestions, service tickets and their parts and quotations, return visits and their follow-ups, with deadlines and history; working calendars, service levels and warranty terms; read and search the published knowledge base, count a read and vote",
+        "see inquiries, complaints and suggestions, service tickets and their parts and quotations, return visits and their follow-ups, surveys, their results and improvement actions, with deadlines and history; working calendars, service levels and warranty terms; read and search the published knowledge base, count a read and vote",
     ),
     (
         SERVICE_MANAGE,
-        "record and handle inquiries, complaints and suggestions (assign, answer, tell the customer, wait for them, resolve, close, link the article that answers one); open and work service tickets through the repair chain and quote repairs; plan, make and cancel return visits; write, review, archive and revise knowledge-base articles (company-wide holders: the company's)",
+        "record and handle inquiries, complaints and suggestions (assign, answer, tell the customer, wait for them, resolve, close, link the article that answers one); open and work service tickets through the repair chain and quote repairs; plan, make and cancel return visits; write, review, archive and revise knowledge-base articles; make survey templates, send and record surveys, take, complete and verify improvement actions (company-wide holders: the company's articles and templates)",
     ),
     (
         SERVICE_LEVEL_MANAGE,

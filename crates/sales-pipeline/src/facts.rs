@@ -202,3 +202,23 @@ pub fn order_for_service(
         products,
     }))
 }
+
+/// The active customers of `office_id`, oldest first; with `classification`,
+/// only those.
+pub fn active_customers(
+    conn: &mut AnyConnection,
+    office_id: i64,
+    classification: Option<&str>,
+) -> Result<Vec<i64>, ApiError> {
+    use store::schema::customers as c;
+    let mut q = c::table
+        .filter(c::office_id.eq(office_id))
+        .filter(c::status.eq("active"))
+        .select(c::id)
+        .order(c::id.asc())
+        .into_boxed::<store::MultiBackend>();
+    if let Some(class) = classification {
+        q = q.filter(c::classification.eq(class.to_owned()));
+    }
+    q.load(conn).api()
+}

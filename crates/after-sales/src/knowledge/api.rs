@@ -21,7 +21,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
 use super::{Article, ArticleRow, ArticleStatus, actions, search_text, view};
-use crate::common::{allow, created, now_db};
+use crate::common::{allow, authority_over, company_or_office_for_create, created, now_db};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_articles)
@@ -218,12 +218,7 @@ fn for_change(
 ) -> Result<(Actor, ArticleRow), ApiError> {
     p.require(SERVICE_MANAGE)?;
     let before = load(conn, p, id)?;
-    let authority = match before.office_id {
-        None => p.require_company(SERVICE_MANAGE)?,
-        Some(office) => p
-            .authorize(SERVICE_MANAGE, Some(office))
-            .map_err(|_| ApiError::not_found("article"))?,
-    };
+    let authority = authority_over(p, SERVICE_MANAGE, before.office_id, "article")?;
     if before.version != read_version {
         return Err(version_conflict(before.version));
     }
@@ -307,19 +302,8 @@ async fn create_article(
     body: ValidJson<CreateArticle>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
-    let (office, authority) = if b.company_wide {
-        if b.office_id.is_some() {
-            return Err(ApiError::invalid_field(
-                "office_id",
-                "not_allowed",
-                "a company article belongs to no office",
-            ));
-        }
-        (None, p.require_company(SERVICE_MANAGE)?)
-    } else {
-        let (office, authority) = org::scope::office_for_create(&p, SERVICE_MANAGE, b.office_id)?;
-        (Some(office), authority)
-    };
+    let (office, authority) =
+        company_or_office_for_create(&p, SERVICE_MANAGE, b.company_wide, b.office_id)?;
     check_tags(&b.tags)?;
     let actor = p.actor(authority);
     let row = db

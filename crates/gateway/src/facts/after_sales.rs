@@ -55,4 +55,13 @@ impl after_sales::facts::SalesFacts for SalesCustomers {
             }),
         )
     }
+
+    fn active_customers(
+        &self,
+        conn: &mut store::AnyConnection,
+        office_id: i64,
+        classification: Option<&str>,
+    ) -> Result<Vec<i64>, ApiError> {
+        sales_pipeline::facts::active_customers(conn, office_id, classification)
+    }
 }

@@ -1,7 +1,8 @@
 //! After-sales: working calendars, service levels, and the inquiries,
 //! complaints and suggestions they time; warranty terms and the repair
 //! chain's service tickets, their history, parts and quotations; return-visit
-//! plans, visits and their follow-ups; the knowledge base.
+//! plans, visits and their follow-ups; the knowledge base; satisfaction
+//! surveys and improvement actions.
 
 diesel::table! {
     service_calendars (id) {
@@ -313,6 +314,75 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    survey_templates (id) {
+        id -> BigInt,
+        office_id -> Nullable<BigInt>,
+        name -> Text,
+        kind -> Text,
+        questions -> Text,
+        active -> Bool,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    surveys (id) {
+        id -> BigInt,
+        office_id -> BigInt,
+        template_id -> BigInt,
+        customer_id -> BigInt,
+        ticket_id -> Nullable<BigInt>,
+        round -> Nullable<Text>,
+        status -> Text,
+        sent_at -> Timestamp,
+        answered_at -> Nullable<Timestamp>,
+        respondent -> Nullable<Text>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    survey_answers (id) {
+        id -> BigInt,
+        survey_id -> BigInt,
+        office_id -> BigInt,
+        question_key -> Text,
+        score -> Nullable<Integer>,
+        choice -> Nullable<Text>,
+        text -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    improvement_actions (id) {
+        id -> BigInt,
+        office_id -> BigInt,
+        survey_id -> Nullable<BigInt>,
+        template_id -> Nullable<BigInt>,
+        question_key -> Nullable<Text>,
+        description -> Text,
+        owner_user_id -> BigInt,
+        due_on -> Date,
+        status -> Text,
+        result -> Nullable<Text>,
+        done_at -> Nullable<Timestamp>,
+        verified_by -> Nullable<BigInt>,
+        verified_at -> Nullable<Timestamp>,
+        verification_note -> Nullable<Text>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
 diesel::joinable!(service_calendar_days -> service_calendars (calendar_id));
 diesel::joinable!(service_request_events -> service_requests (request_id));
 diesel::joinable!(service_ticket_events -> service_tickets (ticket_id));
@@ -338,4 +408,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     kb_articles,
     kb_votes,
     service_request_articles,
+    survey_templates,
+    surveys,
+    survey_answers,
+    improvement_actions,
 );
