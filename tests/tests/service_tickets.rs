@@ -368,3 +368,35 @@ db_test! {
             (json!(true), Value::Null, Value::Null));
     }
 }
+
+db_test! {
+    /// A ticket left alone goes up the chain once, as requests do; one waiting
+    /// for the customer's decision on a quotation does not.
+    async fn a_late_ticket_is_escalated_once_and_a_waiting_one_is_not(app) {
+        app.load_demo_org();
+        let agent = app.login("gz01.service_agent").await;
+        let (customer, order) = installed_order(&app, "機場貨站").await;
+        let late = app.post_as(&agent, TICKETS, &ticket_body(customer, order, LAMP, "DL200-1")).await.ok(201);
+        let waiting = app.post_as(&agent, TICKETS, &ticket_body(customer, order, CONTROLLER, "CTL-1")).await.ok(201);
+        let waiting = step(&app, &agent, &waiting, "judge", json!({"nature": "按鍵失靈", "severity": "minor",
+            "handling": "on_site"})).await;
+        let waiting = step(&app, &agent, &waiting, "quote", json!({"parts_amount": 10_000, "labour_amount": 5_000})).await;
+        assert!(waiting["paused_since"].is_string());
+
+        // A year on: the resolution deadline is far past.
+        let later = chrono::Utc::now().naive_utc() + chrono::Duration::days(365);
+        let done = app.conn(|c| after_sales::escalation::escalate_tickets(c, later).unwrap());
+        assert_eq!(done, [(id(&late), 3)]);
+        assert!(app.conn(|c| after_sales::escalation::escalate_tickets(c, later).unwrap()).is_empty());
+        let events = app.get_as(&agent, &format!("{TICKETS}/{}/events", id(&late))).await.ok(200);
+        let escalated: Vec<&str> = events.as_array().unwrap().iter()
+            .filter(|e| e["action"] == "escalated").map(|e| e["note"].as_str().unwrap()).collect();
+        assert_eq!(escalated.len(), 3);
+        assert!(escalated[2].starts_with("level 3 (hq_service)"), "{escalated:?}");
+        assert_eq!(app.audit_events("service_ticket", id(&late)).iter().filter(|e| e.action == "escalate").count(), 1);
+        let hq = app.login("hq.service").await;
+        let notices = app.get_as(&hq, "/api/v1/me/notifications").await.ok(200);
+        assert!(notices["items"].as_array().unwrap().iter()
+            .any(|n| n["kind"] == "service_ticket_escalated" && n["entity_id"] == late["id"]));
+    }
+}

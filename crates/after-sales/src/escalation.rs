@@ -13,6 +13,10 @@
 //! is claimed with a compare-and-set on its level, so when replicas race, one
 //! of them escalates it and the others find it done: each level is reached
 //! once, with one history entry, one audit event and one notice per person.
+//!
+//! Service tickets go up the same chain ([`escalate_tickets`]): their points
+//! are worked out from the deadlines and the service level's figures on the
+//! office's calendar, and their level is kept beside them.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -24,6 +28,8 @@ use store::{AnyConnection, DbResultExt};
 
 use crate::requests::api::record_steps;
 use crate::requests::{RequestRow, RequestStatus, Step};
+use crate::tickets::TicketRow;
+use crate::working_time::WorkingCalendar;
 
 /// Who each level brings in, by role.
 pub const CHAIN: [&str; 3] = ["department_supervisor", "office_director", "hq_service"];
@@ -57,30 +63,30 @@ fn reason(level: i32) -> &'static str {
     }
 }
 
-/// The people level `level` brings in for `row`: for 1, the supervisor of the
-/// handler's department (the department holders of the role where it has
+/// The people level `level` brings in at `office_id` for what `handler`
+/// handles: for 1, the supervisor of the handler's department (the department holders of the role where it has
 /// none); for 2, the office's directors; for 3, HQ's customer service.
 fn recipients(
     conn: &mut AnyConnection,
-    row: &RequestRow,
+    office_id: i64,
+    handler: i64,
     level: i32,
 ) -> Result<Vec<i64>, ApiError> {
     let role = role_at(level);
-    if level == 1 {
-        let handler = row.assignee_user_id.unwrap_or(row.created_by);
-        if let Some(department) = org::scope::department_of(conn, handler, row.office_id)? {
-            let supervisor: Option<Option<i64>> = departments::table
-                .find(department)
-                .select(departments::supervisor_user_id)
-                .first(conn)
-                .optional()
-                .api()?;
-            if let Some(Some(user)) = supervisor {
-                return Ok(vec![user]);
-            }
+    if level == 1
+        && let Some(department) = org::scope::department_of(conn, handler, office_id)?
+    {
+        let supervisor: Option<Option<i64>> = departments::table
+            .find(department)
+            .select(departments::supervisor_user_id)
+            .first(conn)
+            .optional()
+            .api()?;
+        if let Some(Some(user)) = supervisor {
+            return Ok(vec![user]);
         }
     }
-    org::scope::role_holders(conn, role, Some(row.office_id))
+    org::scope::role_holders(conn, role, Some(office_id))
 }
 
 /// Escalates every request due for it at `now`, up to [`BATCH`] of them:
@@ -147,7 +153,8 @@ pub fn escalate_due(
                 return Ok::<_, ApiError>(false);
             };
             for level in row.escalation_level + 1..=target {
-                let who = recipients(conn, &row, level)?;
+                let handler = row.assignee_user_id.unwrap_or(row.created_by);
+                let who = recipients(conn, row.office_id, handler, level)?;
                 let why = reason(level);
                 let role = role_at(level);
                 record_steps(
@@ -188,6 +195,164 @@ pub fn escalate_due(
         })?;
         if done {
             escalated.push((row.id, target));
+        }
+    }
+    Ok(escalated)
+}
+
+/// The level a ticket should have reached at `now` (0: none), its clock
+/// running: 3 when the resolution deadline is `hq_after` working minutes
+/// past, 2 when it has passed, 1 when `warn` working minutes of it are left
+/// or the first judgement is late.
+pub fn ticket_target_level(
+    cal: &WorkingCalendar,
+    ticket: &TicketRow,
+    warn: i64,
+    hq_after: i64,
+    now: NaiveDateTime,
+) -> i32 {
+    let due = ticket.resolution_due_at;
+    if due <= now {
+        if cal.between(due.and_utc(), now.and_utc()) >= hq_after {
+            3
+        } else {
+            2
+        }
+    } else if cal.between(now.and_utc(), due.and_utc()) <= warn
+        || (ticket.responded_at.is_none() && ticket.response_due_at <= now)
+    {
+        1
+    } else {
+        0
+    }
+}
+
+/// Escalates the service tickets due for it at `now`, as requests are: the
+/// same chain, one history entry per level, a notice to each person brought
+/// in, one audit event by the system. A ticket's level is kept beside it
+/// (`service_ticket_escalations`, written when it is opened) and claimed with
+/// a compare-and-set, so
+/// replicas racing escalate it once. A ticket waiting for the customer's
+/// decision on a quotation, or repaired, is not escalated.
+pub fn escalate_tickets(
+    conn: &mut AnyConnection,
+    now: NaiveDateTime,
+) -> Result<Vec<(i64, i32)>, ApiError> {
+    use store::schema::{
+        service_levels as sl, service_ticket_escalations as te, service_tickets as st,
+    };
+    let running = [
+        "received",
+        "on_site",
+        "awaiting_unit",
+        "in_repair",
+        "inspection",
+        "ready_to_ship",
+        "shipped",
+    ];
+    // The most urgent first: those whose first judgement is late, then by
+    // their resolution deadline.
+    let candidates: Vec<(TicketRow, i32, i32, i32)> = st::table
+        .inner_join(sl::table.on(sl::id.eq(st::service_level_id)))
+        .inner_join(te::table.on(te::ticket_id.eq(st::id)))
+        .filter(st::status.eq_any(running))
+        .filter(st::resolved_at.is_null())
+        .filter(st::paused_since.is_null())
+        .filter(te::level.lt(3))
+        .order((
+            st::responded_at.is_not_null(),
+            st::resolution_due_at.asc(),
+            st::id.asc(),
+        ))
+        .limit(BATCH)
+        .select((
+            TicketRow::as_select(),
+            sl::warn_minutes,
+            sl::hq_after_minutes,
+            te::level,
+        ))
+        .load(conn)
+        .api()?;
+    let system = Actor {
+        user_id: None,
+        acting_for: None,
+        request_id: Some("service-escalation".to_owned()),
+    };
+    let mut cals = crate::calendars::Calendars::new();
+    let mut escalated = Vec::new();
+    for (ticket, warn, hq_after, current) in candidates {
+        let target = ticket_target_level(
+            cals.of(conn, ticket.office_id)?,
+            &ticket,
+            i64::from(warn),
+            i64::from(hq_after),
+            now,
+        );
+        if target <= current {
+            continue;
+        }
+        let done = store::transaction(conn, |conn| {
+            // The compare-and-set: only the process that moves the level from
+            // what it read goes on.
+            let claimed = diesel::update(
+                te::table
+                    .filter(te::ticket_id.eq(ticket.id))
+                    .filter(te::level.eq(current)),
+            )
+            .set((te::level.eq(target), te::updated_at.eq(now)))
+            .execute(conn)
+            .api()?;
+            if claimed == 0 {
+                return Ok::<_, ApiError>(false);
+            }
+            let handler = ticket.assignee_user_id.unwrap_or(ticket.created_by);
+            for step in current + 1..=target {
+                let who = recipients(conn, ticket.office_id, handler, step)?;
+                let why = reason(step);
+                let role = role_at(step);
+                crate::tickets::api::record_step(
+                    conn,
+                    &ticket,
+                    &crate::tickets::Step {
+                        action: "escalated",
+                        note: Some(format!("level {step} ({role}): {why}")),
+                        details: None,
+                        minutes: None,
+                    },
+                    Some(&ticket.status),
+                    &ticket.status,
+                    None,
+                    now,
+                )?;
+                notify::send(
+                    conn,
+                    &who,
+                    &Notice {
+                        kind: "service_ticket_escalated",
+                        entity_type: "service_ticket",
+                        entity_id: ticket.id,
+                        office_id: Some(ticket.office_id),
+                        title: format!("{} escalated to you: {why}", ticket.number),
+                        body: Some(ticket.feedback.clone()),
+                    },
+                )?;
+            }
+            audit::record(
+                conn,
+                &system,
+                Change::new(
+                    "escalate",
+                    "service_ticket",
+                    ticket.id,
+                    Some(ticket.office_id),
+                )
+                .before(&serde_json::json!({ "escalation_level": current }))
+                .after(&serde_json::json!({ "escalation_level": target })),
+            )?;
+            Ok(true)
+        })?;
+        if done {
+            escalated.push((ticket.id, target));
         }
     }
     Ok(escalated)

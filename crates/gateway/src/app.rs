@@ -169,7 +169,7 @@ impl Modify for BearerAuth {
         (name = "sales", description = "Sales pipeline: customer files, contacts, interactions"),
         (name = "finance", description = "Finance: expense claims and HQ pre-approvals"),
         (name = "personnel", description = "Personnel: business trips, approved before and reported on after"),
-        (name = "after-sales", description = "After-sales: working calendars, service levels, and inquiries, complaints and suggestions timed by them"),
+        (name = "after-sales", description = "After-sales: working calendars and service levels; inquiries, complaints and suggestions timed by them; service tickets of the repair chain with warranty, parts and quotations; return visits; the knowledge base; satisfaction surveys and improvement actions; service indicators"),
         (name = "operations", description = "Liveness, readiness and metrics"),
     )
 )]

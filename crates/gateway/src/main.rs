@@ -223,6 +223,9 @@ fn serve(db: Db, config: Config) -> Result<(), String> {
         every(&state_db, 60, "service requests escalated", |conn, now| {
             after_sales::escalation::escalate_due(conn, now).map(|done| done.len())
         });
+        every(&state_db, 60, "service tickets escalated", |conn, now| {
+            after_sales::escalation::escalate_tickets(conn, now).map(|done| done.len())
+        });
         // Expired idempotency records are removed hourly; every replica may do it.
         every(
             &state_db,

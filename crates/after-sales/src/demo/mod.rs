@@ -322,6 +322,7 @@ pub fn load(conn: &mut AnyConnection, sales: &dyn SalesFacts) -> Result<usize, A
         // What the server's job would do at once: the late ones go up the
         // chain, and the people brought in have their notices.
         crate::escalation::escalate_due(conn, kernel::time::now_db())?;
+        crate::escalation::escalate_tickets(conn, kernel::time::now_db())?;
         Ok(count)
     })
 }

@@ -309,6 +309,14 @@ pub fn record(
         .returning(st::all_columns)
         .get_result(conn)
         .api()?;
+    diesel::insert_into(store::schema::service_ticket_escalations::table)
+        .values((
+            store::schema::service_ticket_escalations::ticket_id.eq(row.id),
+            store::schema::service_ticket_escalations::level.eq(0),
+            store::schema::service_ticket_escalations::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .api()?;
     record_step(
         conn,
         &row,

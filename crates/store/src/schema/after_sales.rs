@@ -383,6 +383,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    service_ticket_escalations (ticket_id) {
+        ticket_id -> BigInt,
+        level -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(service_calendar_days -> service_calendars (calendar_id));
 diesel::joinable!(service_request_events -> service_requests (request_id));
 diesel::joinable!(service_ticket_events -> service_tickets (ticket_id));
@@ -412,4 +420,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     surveys,
     survey_answers,
     improvement_actions,
+    service_ticket_escalations,
 );
