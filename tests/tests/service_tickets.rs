@@ -354,6 +354,13 @@ db_test! {
         assert_eq!(foreign["errors"], missing["errors"]);
         assert_eq!(foreign["errors"][0]["field"], "order_id");
 
+        // Feedback noted afterwards is recorded within 7 days.
+        let mut old = ticket_body(customer, order, LAMP, "S1");
+        old["received_at"] = json!((chrono::Utc::now() - chrono::Duration::days(8)).to_rfc3339());
+        let res = app.post_as(&agent, TICKETS, &old).await.problem(422, "validation_failed");
+        assert_eq!((res["errors"][0]["field"].clone(), res["errors"][0]["code"].clone()),
+            (json!("received_at"), json!("too_old")));
+
         let stored: i64 = app.conn(|c| store::schema::service_tickets::table.count().get_result(c).unwrap());
         assert_eq!(stored, 0);
 

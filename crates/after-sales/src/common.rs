@@ -6,7 +6,7 @@
 pub use kernel::actions::{allow, created};
 pub use kernel::time::now_db;
 
-use kernel::{ApiError, Authority, Principal};
+use kernel::{ApiError, Authority, FieldError, Principal};
 use org::roles::SERVICE_LEVEL_MANAGE;
 
 /// Who may change a record of `office_id` (`None`: the company's) under
@@ -62,5 +62,33 @@ pub fn company_or_office_for_create(
     } else {
         let (office, authority) = org::scope::office_for_create(p, perm, office_id)?;
         Ok((Some(office), authority))
+    }
+}
+
+/// How far back a request or ticket may be recorded as received: a call noted
+/// afterwards, not a back-dated record.
+pub const RECEIVED_WITHIN_DAYS: i64 = 7;
+
+/// The problem with `received_at` recorded at `now`, if any: in the future,
+/// or more than [`RECEIVED_WITHIN_DAYS`] ago. The clocks start there.
+pub fn received_at_problem(
+    received_at: Option<chrono::DateTime<chrono::Utc>>,
+    now: chrono::NaiveDateTime,
+) -> Option<FieldError> {
+    let t = kernel::time::to_db(received_at?);
+    if t > now {
+        Some(FieldError::new(
+            "received_at",
+            "future",
+            "it is received before it is recorded",
+        ))
+    } else if t < now - chrono::Duration::days(RECEIVED_WITHIN_DAYS) {
+        Some(FieldError::new(
+            "received_at",
+            "too_old",
+            format!("it is recorded within {RECEIVED_WITHIN_DAYS} days of being received"),
+        ))
+    } else {
+        None
     }
 }

@@ -6,7 +6,7 @@
 //! them in its offices.
 
 use actix_web::{HttpResponse, get, post, web};
-use chrono::{Datelike, Duration, NaiveDateTime};
+use chrono::{Datelike, NaiveDateTime};
 use diesel::prelude::*;
 use kernel::concurrency::version_conflict;
 use kernel::responses::{ChangeErrors, ReadErrors, WriteErrors};
@@ -440,22 +440,7 @@ fn check_create(body: &CreateServiceRequest, now: NaiveDateTime) -> Result<(), A
             "only an inquiry is answered as it is recorded; complaints and suggestions are handled and resolved",
         ));
     }
-    if let Some(t) = body.received_at {
-        let t = kernel::time::to_db(t);
-        if t > now {
-            errors.push(FieldError::new(
-                "received_at",
-                "future",
-                "a request is received before it is recorded",
-            ));
-        } else if t < now - Duration::days(7) {
-            errors.push(FieldError::new(
-                "received_at",
-                "too_old",
-                "a request is recorded within 7 days of being received",
-            ));
-        }
-    }
+    errors.extend(crate::common::received_at_problem(body.received_at, now));
     if errors.is_empty() {
         Ok(())
     } else {

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use actix_web::{HttpResponse, get, post, web};
-use chrono::{Datelike, Duration, NaiveDateTime};
+use chrono::{Datelike, NaiveDateTime};
 use diesel::prelude::*;
 use kernel::concurrency::version_conflict;
 use kernel::responses::{ReadErrors, WriteErrors};
@@ -190,24 +190,10 @@ pub(super) fn show(conn: &mut AnyConnection, row: TicketRow) -> Result<ServiceTi
 /// Checks what a create names before any work: `received_at` lies in the
 /// last 7 days.
 fn check_create(body: &CreateServiceTicket, now: NaiveDateTime) -> Result<(), ApiError> {
-    if let Some(t) = body.received_at {
-        let t = kernel::time::to_db(t);
-        if t > now {
-            return Err(ApiError::invalid_field(
-                "received_at",
-                "future",
-                "feedback is received before it is recorded",
-            ));
-        }
-        if t < now - Duration::days(7) {
-            return Err(ApiError::invalid_field(
-                "received_at",
-                "too_old",
-                "feedback is recorded within 7 days of being received",
-            ));
-        }
+    match crate::common::received_at_problem(body.received_at, now) {
+        Some(problem) => Err(ApiError::validation(vec![problem])),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// Opens a ticket at `office` (also used by the demo loader): the customer
