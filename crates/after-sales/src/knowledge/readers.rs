@@ -8,7 +8,9 @@ use kernel::{Actor, ApiError, Principal, ValidJson};
 use org::roles::{SERVICE_MANAGE, SERVICE_READ};
 use serde::{Deserialize, Serialize};
 use store::audit::{self, Change};
-use store::schema::{kb_articles as ka, kb_votes as kv, service_request_articles as sra};
+use store::schema::{
+    kb_articles as ka, kb_votes as kv, service_request_articles as sra, service_requests,
+};
 use store::{AnyConnection, Db, DbResultExt};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -17,6 +19,7 @@ use validator::Validate;
 use super::api::load;
 use super::{Article, ArticleRow, ArticleStatus, actions, view};
 use crate::common::{allow, now_db};
+use crate::requests::RequestRow;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(view_article)
@@ -199,9 +202,16 @@ async fn link_article(
     let id = id.into_inner();
     let links = db
         .tx(move |conn| {
-            p.require(SERVICE_MANAGE)?;
-            let request = crate::requests::api::load_for_change(conn, &p, id)?;
-            let actor = p.actor(p.authorize(SERVICE_MANAGE, Some(request.office_id))?);
+            let (request, authority) = store::load_scoped!(
+                conn,
+                p,
+                SERVICE_MANAGE,
+                service_requests,
+                RequestRow,
+                id,
+                "service request"
+            );
+            let actor = p.actor(authority);
             let article = load(conn, &p, article_id)
                 .ok()
                 .filter(|a| a.status == ArticleStatus::Published.as_str())

@@ -255,26 +255,6 @@ pub(crate) fn load_for_read(
     load(conn, p.reach(SERVICE_READ), p.user_id, id)
 }
 
-/// A request of the offices the caller's `service:manage` reaches.
-pub(crate) fn load_for_change(
-    conn: &mut AnyConnection,
-    p: &Principal,
-    id: i64,
-) -> Result<RequestRow, ApiError> {
-    store::load_scoped!(
-        conn,
-        reach = p.reach(SERVICE_MANAGE),
-        from = (
-            sr::table.select(RequestRow::as_select()),
-            sr::office_id,
-            sr::id
-        ),
-        RequestRow,
-        id,
-        "service request"
-    )
-}
-
 /// Appends `steps` to a request's history.
 pub(crate) fn record_steps(
     conn: &mut AnyConnection,
@@ -664,20 +644,16 @@ fn act(
     read_version: i64,
     action: Action,
 ) -> Result<ServiceRequest, ApiError> {
-    p.require(SERVICE_MANAGE)?;
-    let before: RequestRow = store::load_scoped!(
+    let (before, authority) = store::load_scoped!(
         conn,
-        reach = p.reach(SERVICE_MANAGE),
-        from = (
-            sr::table.select(RequestRow::as_select()),
-            sr::office_id,
-            sr::id
-        ),
+        p,
+        SERVICE_MANAGE,
+        sr,
         RequestRow,
         id,
         "service request"
-    )?;
-    let actor = p.actor(p.authorize(SERVICE_MANAGE, Some(before.office_id))?);
+    );
+    let actor = p.actor(authority);
     if before.version != read_version {
         return Err(version_conflict(before.version));
     }

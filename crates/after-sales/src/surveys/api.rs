@@ -555,9 +555,9 @@ async fn answer_survey(
     let id = id.into_inner();
     let item = db
         .tx(move |conn| {
-            p.require(SERVICE_MANAGE)?;
-            let before = load(conn, p.reach(SERVICE_MANAGE), id)?;
-            let actor = p.actor(p.authorize(SERVICE_MANAGE, Some(before.office_id))?);
+            let (before, authority) =
+                store::load_scoped!(conn, p, SERVICE_MANAGE, sv, SurveyRow, id, "survey");
+            let actor = p.actor(authority);
             if before.version != if_match.0 {
                 return Err(version_conflict(before.version));
             }

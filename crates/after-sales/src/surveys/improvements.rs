@@ -387,20 +387,16 @@ fn for_change(
     read_version: i64,
     action: &str,
 ) -> Result<(Actor, Improvement), ApiError> {
-    p.require(SERVICE_MANAGE)?;
-    let before = store::load_scoped!(
+    let (before, authority) = store::load_scoped!(
         conn,
-        reach = p.reach(SERVICE_MANAGE),
-        from = (
-            ia::table.select(Improvement::as_select()),
-            ia::office_id,
-            ia::id
-        ),
+        p,
+        SERVICE_MANAGE,
+        ia,
         Improvement,
         id,
         "improvement action"
-    )?;
-    let actor = p.actor(p.authorize(SERVICE_MANAGE, Some(before.office_id))?);
+    );
+    let actor = p.actor(authority);
     if before.version != read_version {
         return Err(version_conflict(before.version));
     }

@@ -614,20 +614,9 @@ pub(super) fn for_change(
     id: i64,
     read_version: i64,
 ) -> Result<(Actor, TicketRow), ApiError> {
-    p.require(SERVICE_MANAGE)?;
-    let before: TicketRow = store::load_scoped!(
-        conn,
-        reach = p.reach(SERVICE_MANAGE),
-        from = (
-            st::table.select(TicketRow::as_select()),
-            st::office_id,
-            st::id
-        ),
-        TicketRow,
-        id,
-        "service ticket"
-    )?;
-    let actor = p.actor(p.authorize(SERVICE_MANAGE, Some(before.office_id))?);
+    let (before, authority) =
+        store::load_scoped!(conn, p, SERVICE_MANAGE, st, TicketRow, id, "service ticket");
+    let actor = p.actor(authority);
     if before.version != read_version {
         return Err(version_conflict(before.version));
     }

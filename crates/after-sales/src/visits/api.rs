@@ -282,20 +282,9 @@ fn for_change(
     read_version: i64,
     action: &str,
 ) -> Result<(Actor, VisitRow), ApiError> {
-    p.require(SERVICE_MANAGE)?;
-    let before = store::load_scoped!(
-        conn,
-        reach = p.reach(SERVICE_MANAGE),
-        from = (
-            rv::table.select(VisitRow::as_select()),
-            rv::office_id,
-            rv::id
-        ),
-        VisitRow,
-        id,
-        "return visit"
-    )?;
-    let actor = p.actor(p.authorize(SERVICE_MANAGE, Some(before.office_id))?);
+    let (before, authority) =
+        store::load_scoped!(conn, p, SERVICE_MANAGE, rv, VisitRow, id, "return visit");
+    let actor = p.actor(authority);
     if before.version != read_version {
         return Err(version_conflict(before.version));
     }

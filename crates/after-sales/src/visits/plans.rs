@@ -351,9 +351,9 @@ async fn end_plan(
     let b = body.into_inner();
     let plan = db
         .tx(move |conn| {
-            p.require(SERVICE_MANAGE)?;
-            let before = load_plan(conn, p.reach(SERVICE_MANAGE), id)?;
-            let actor = p.actor(p.authorize(SERVICE_MANAGE, Some(before.office_id))?);
+            let (before, authority) =
+                store::load_scoped!(conn, p, SERVICE_MANAGE, vp, Plan, id, "return-visit plan");
+            let actor = p.actor(authority);
             if before.version != if_match.0 {
                 return Err(version_conflict(before.version));
             }
