@@ -120,6 +120,7 @@ pub fn documents() -> workflow::Registry {
         .chain(sales_pipeline::documents())
         .chain(personnel::documents())
         .chain(after_sales::documents())
+        .chain(risk::documents())
         .fold(workflow::registry(), |r, d| r.with(d))
 }
 
@@ -170,6 +171,7 @@ impl Modify for BearerAuth {
         (name = "finance", description = "Finance: expense claims and HQ pre-approvals"),
         (name = "personnel", description = "Personnel: business trips, approved before and reported on after"),
         (name = "after-sales", description = "After-sales: working calendars and service levels; inquiries, complaints and suggestions timed by them; service tickets of the repair chain with warranty, parts and quotations; return visits; the knowledge base; satisfaction surveys and improvement actions; service indicators"),
+        (name = "risk", description = "Risk: the risk register of offices, regions and the company with each risk's file, grade bands HQ sets, responses, measures, residual assessment and reviews, decisions through approval, and the risk matrix"),
         (name = "operations", description = "Liveness, readiness and metrics"),
     )
 )]
@@ -185,7 +187,8 @@ fn api_routes(cfg: &mut ServiceConfig) {
             .configure(sales_pipeline::configure)
             .configure(finance::configure)
             .configure(personnel::configure)
-            .configure(after_sales::configure),
+            .configure(after_sales::configure)
+            .configure(risk::configure),
     );
 }
 

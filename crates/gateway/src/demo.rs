@@ -13,6 +13,7 @@ pub struct Loaded {
     pub contracts: usize,
     pub trips: usize,
     pub service_requests: usize,
+    pub risks: usize,
 }
 
 pub fn load(conn: &mut AnyConnection, registry: &workflow::Registry) -> Result<Loaded, ApiError> {
@@ -26,6 +27,7 @@ pub fn load(conn: &mut AnyConnection, registry: &workflow::Registry) -> Result<L
             contracts: 0,
             trips: 0,
             service_requests: 0,
+            risks: 0,
         });
     }
     let customers = sales_pipeline::demo::load(conn)?;
@@ -39,6 +41,7 @@ pub fn load(conn: &mut AnyConnection, registry: &workflow::Registry) -> Result<L
         finance::demo::load(conn, registry, &crate::facts::finance::PersonnelTrips)?;
     let service_requests =
         after_sales::demo::load(conn, &crate::facts::after_sales::SalesCustomers)?;
+    let risks = risk::demo::load(conn, registry)?;
     Ok(Loaded {
         loaded: true,
         users: org.users,
@@ -47,5 +50,6 @@ pub fn load(conn: &mut AnyConnection, registry: &workflow::Registry) -> Result<L
         contracts,
         trips,
         service_requests,
+        risks,
     })
 }

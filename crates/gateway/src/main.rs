@@ -139,13 +139,14 @@ fn load_demo(db: &Db) -> Result<(), String> {
         .map_err(|e| format!("demo data failed to load: {e:?}"))?;
     if summary.loaded {
         println!(
-            "Loaded the demo company: {} users, {} customers, {} signed contracts, {} expense claims, {} business trips and {} service requests; every user's password is `{}` (e.g. hq.admin, gz01.office_director, sh01.sales_rep)",
+            "Loaded the demo company: {} users, {} customers, {} signed contracts, {} expense claims, {} business trips, {} service requests and {} risks in the register; every user's password is `{}` (e.g. hq.admin, gz01.office_director, sh01.sales_rep)",
             summary.users,
             summary.customers,
             summary.contracts,
             summary.expense_claims,
             summary.trips,
             summary.service_requests,
+            summary.risks,
             org::demo::DEMO_PASSWORD
         );
     } else {

@@ -192,6 +192,25 @@ impl Principal {
             .ok_or_else(|| ApiError::not_found("record"))
     }
 
+    /// For an action on a record over several offices at once (a region's):
+    /// like [`Principal::authorize`], through one grant that reaches every
+    /// office of `offices` (none: only a company-wide grant).
+    pub fn authorize_all(&self, perm: Permission, offices: &[i64]) -> Result<Authority, ApiError> {
+        if offices.is_empty() {
+            return self.authorize(perm, None);
+        }
+        self.require(perm)?;
+        self.grants
+            .iter()
+            .filter(|g| g.permissions.contains(&perm))
+            .filter(|g| offices.iter().all(|o| g.reach.contains(*o)))
+            .min_by_key(|g| g.acting_for.is_some())
+            .map(|g| Authority {
+                acting_for: g.acting_for,
+            })
+            .ok_or_else(|| ApiError::not_found("record"))
+    }
+
     /// The audit trail's view of this caller for one action.
     pub fn actor(&self, authority: Authority) -> Actor {
         Actor {

@@ -44,6 +44,8 @@ pub const TRIP_READ: &str = "trip:read";
 pub const SERVICE_READ: &str = "service:read";
 pub const SERVICE_MANAGE: &str = "service:manage";
 pub const SERVICE_LEVEL_MANAGE: &str = "service_level:manage";
+pub const RISK_READ: &str = "risk:read";
+pub const RISK_MANAGE: &str = "risk:manage";
 
 /// Every permission, with what it allows.
 pub const PERMISSIONS: &[(&str, &str)] = &[
@@ -136,6 +138,14 @@ pub const PERMISSIONS: &[(&str, &str)] = &[
         SERVICE_LEVEL_MANAGE,
         "set working calendars (windows, holidays, make-up days): HQ any office's and the company default, a director their office's; and, company-wide only, the service levels and the warranty terms",
     ),
+    (
+        RISK_READ,
+        "see the risk register with each risk's file, its measures and decisions, the risk matrix and the grade bands",
+    ),
+    (
+        RISK_MANAGE,
+        "identify and assess risks, choose their responses, take and complete measures, assess residual risk, review and close risks (accepting a medium risk and closing a high one go through approval); company-wide holders also the company's and regions' risks and the grade bands",
+    ),
 ];
 
 /// What scope an assignment of the role must have.
@@ -174,6 +184,7 @@ const ALL_READ: &[&str] = &[
     SALES_READ,
     TRIP_READ,
     SERVICE_READ,
+    RISK_READ,
 ];
 
 pub const ROLES: &[RoleDef] = &[
@@ -214,6 +225,8 @@ pub const ROLES: &[RoleDef] = &[
             SERVICE_READ,
             SERVICE_MANAGE,
             SERVICE_LEVEL_MANAGE,
+            RISK_READ,
+            RISK_MANAGE,
         ],
     },
     RoleDef {
@@ -259,6 +272,8 @@ pub const ROLES: &[RoleDef] = &[
             SUPPLY_READ,
             ASSET_READ,
             SALES_READ,
+            RISK_READ,
+            RISK_MANAGE,
         ],
     },
     RoleDef {
@@ -315,6 +330,7 @@ pub const ROLES: &[RoleDef] = &[
             BUDGET_READ,
             SALES_READ,
             SERVICE_READ,
+            RISK_READ,
         ],
     },
     RoleDef {
@@ -348,6 +364,8 @@ pub const ROLES: &[RoleDef] = &[
             SERVICE_READ,
             SERVICE_MANAGE,
             SERVICE_LEVEL_MANAGE,
+            RISK_READ,
+            RISK_MANAGE,
         ],
     },
     RoleDef {
@@ -373,6 +391,8 @@ pub const ROLES: &[RoleDef] = &[
             TRIP_READ,
             SERVICE_READ,
             SERVICE_MANAGE,
+            RISK_READ,
+            RISK_MANAGE,
         ],
     },
     RoleDef {
@@ -393,6 +413,7 @@ pub const ROLES: &[RoleDef] = &[
             TRIP_READ,
             SERVICE_READ,
             SERVICE_MANAGE,
+            RISK_READ,
         ],
     },
     RoleDef {

@@ -5,7 +5,7 @@
 //! offices, users, departments and role assignments.
 
 use diesel::prelude::*;
-use kernel::{ApiError, Authority, ErrorCode, Permission, Principal};
+use kernel::{ApiError, Authority, ErrorCode, Permission, Principal, Reach};
 use store::schema::{departments, role_assignments as ra, users};
 use store::{AnyConnection, DbResultExt};
 
@@ -173,4 +173,100 @@ pub fn role_holders(
     holders.sort_unstable();
     holders.dedup();
     Ok(holders)
+}
+
+/// Every office of `region_id`, open or closed (none for an unknown region).
+pub fn region_offices(conn: &mut AnyConnection, region_id: i64) -> Result<Vec<i64>, ApiError> {
+    use store::schema::offices;
+    offices::table
+        .filter(offices::region_id.eq(region_id))
+        .order(offices::id.asc())
+        .select(offices::id)
+        .load(conn)
+        .api()
+}
+
+/// The regions `reach` covers whole: every region for a company-wide reach,
+/// else those with offices, all of them in the reach. A record of a region
+/// (not of one office) is seen by those who see the whole region.
+pub fn regions_in_reach(conn: &mut AnyConnection, reach: &Reach) -> Result<Vec<i64>, ApiError> {
+    use store::schema::{offices, regions};
+    if *reach == Reach::Company {
+        return regions::table.select(regions::id).load(conn).api();
+    }
+    if reach.is_empty() {
+        return Ok(Vec::new());
+    }
+    let pairs: Vec<(i64, i64)> = offices::table
+        .select((offices::region_id, offices::id))
+        .load(conn)
+        .api()?;
+    let mut covered: std::collections::BTreeMap<i64, bool> = Default::default();
+    for (region, office) in pairs {
+        let all = covered.entry(region).or_insert(true);
+        *all = *all && reach.contains(office);
+    }
+    Ok(covered
+        .into_iter()
+        .filter_map(|(region, all)| all.then_some(region))
+        .collect())
+}
+
+/// For an action on a record of `region_id` as a whole: a grant of `perm`
+/// that reaches every office of the region (a regional manager's, an HQ
+/// function's). 403 without `perm`; 404 as `region` for a region outside
+/// the caller's reach or one that does not exist.
+pub fn authorize_region(
+    conn: &mut AnyConnection,
+    p: &Principal,
+    perm: Permission,
+    region_id: i64,
+) -> Result<Authority, ApiError> {
+    p.require(perm)?;
+    let offices = region_offices(conn, region_id)?;
+    let exists = !offices.is_empty()
+        || store::schema::regions::table
+            .find(region_id)
+            .select(store::schema::regions::id)
+            .first::<i64>(conn)
+            .optional()
+            .api()?
+            .is_some();
+    if !exists {
+        return Err(ApiError::not_found("region"));
+    }
+    p.authorize_all(perm, &offices).map_err(|e| {
+        if e.code == ErrorCode::NotFound {
+            ApiError::not_found("region")
+        } else {
+            e
+        }
+    })
+}
+
+/// An active user named in a body for a record above one office: with
+/// `offices`, a user of one of them or of HQ (no office); without, any active
+/// user. Otherwise the same answer as for one that does not exist.
+pub fn user_of_offices_or_hq(
+    conn: &mut AnyConnection,
+    field: &str,
+    user_id: i64,
+    offices: Option<&[i64]>,
+) -> Result<(), ApiError> {
+    let mut q = users::table
+        .filter(users::id.eq(user_id))
+        .filter(users::active.eq(true))
+        .select(users::id)
+        .into_boxed::<store::MultiBackend>();
+    if let Some(list) = offices {
+        q = q.filter(
+            users::office_id
+                .is_null()
+                .or(users::office_id.eq_any(list.to_vec())),
+        );
+    }
+    let found: Option<i64> = q.first(conn).optional().api()?;
+    found
+        .map(drop)
+        .ok_or_else(|| store::scoped::no_such(field, "active user"))
 }

@@ -10,6 +10,7 @@ pub mod db;
 pub mod docnum;
 pub mod epoch;
 pub mod idempotency;
+pub mod json_text;
 pub mod migrate;
 pub mod notify;
 pub mod pool;
@@ -19,4 +20,5 @@ pub mod search;
 
 pub use conn::{AnyConnection, Backend, DatabaseUrl, MultiBackend};
 pub use db::{Db, DbResultExt, db_error, transaction};
+pub use json_text::JsonText;
 pub use pool::{ConnectError, PoolOptions};

@@ -100,6 +100,10 @@ const UNGUARDED: &[(&str, &str)] = &[
         "POST /api/v1/after-sales/follow-ups/{id}/complete",
         "its assignee, the department's supervisor, records the result",
     ),
+    (
+        "POST /api/v1/risk/measures/{id}/complete",
+        "its owner, whoever they are, records the evidence",
+    ),
 ];
 
 fn report(section: &str, (failures, covered): (Vec<String>, usize), at_least: usize) {

@@ -60,7 +60,7 @@ pub struct TicketEvent {
     /// What the step recorded, as it was sent: the judgement, the repair,
     /// the inspection, the shipment, the handover, the training, the survey.
     #[schema(value_type = Option<Object>)]
-    #[diesel(deserialize_as = JsonText)]
+    #[diesel(deserialize_as = store::JsonText)]
     pub details: Option<serde_json::Value>,
     /// For a decision on a quotation: the working minutes the clock stood.
     pub minutes: Option<i64>,
@@ -68,31 +68,6 @@ pub struct TicketEvent {
     #[serde(with = "kernel::time::utc")]
     #[schema(value_type = String, format = DateTime)]
     pub occurred_at: NaiveDateTime,
-}
-
-/// A JSON column read back as a value.
-pub struct JsonText(Option<serde_json::Value>);
-
-impl From<JsonText> for Option<serde_json::Value> {
-    fn from(v: JsonText) -> Self {
-        v.0
-    }
-}
-
-impl<DB> Queryable<diesel::sql_types::Nullable<diesel::sql_types::Text>, DB> for JsonText
-where
-    DB: diesel::backend::Backend,
-    Option<String>:
-        diesel::deserialize::FromSql<diesel::sql_types::Nullable<diesel::sql_types::Text>, DB>,
-{
-    type Row = Option<String>;
-
-    fn build(row: Option<String>) -> diesel::deserialize::Result<Self> {
-        Ok(JsonText(match row {
-            None => None,
-            Some(text) => Some(serde_json::from_str(&text)?),
-        }))
-    }
 }
 
 /// A part replaced in a repair.

@@ -9,6 +9,7 @@ mod after_sales;
 mod finance;
 mod org;
 mod personnel;
+mod risk;
 mod sales;
 mod workflow;
 
@@ -16,5 +17,6 @@ pub use after_sales::*;
 pub use finance::*;
 pub use org::*;
 pub use personnel::*;
+pub use risk::*;
 pub use sales::*;
 pub use workflow::*;

@@ -1,0 +1,29 @@
+//! Risk (風險管理): the risk register of the offices, the regions and the
+//! company ([`register`]), graded by bands HQ sets ([`bands`]), answered by
+//! responses and worked down by measures ([`measures`]), and drawn as the
+//! risk matrix ([`matrix`]). Who sees a record of an office, a region or the
+//! company is written once, in [`scope`].
+
+pub mod bands;
+pub(crate) mod common;
+pub mod demo;
+pub mod matrix;
+pub mod measures;
+pub mod register;
+pub mod scope;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Mounts the risk routes (under the gateway's `/api/v1`).
+pub fn configure(cfg: &mut ServiceConfig) {
+    bands::configure(cfg);
+    register::api::configure(cfg);
+    register::decisions::configure(cfg);
+    measures::configure(cfg);
+    matrix::configure(cfg);
+}
+
+/// The risk documents the approval engine routes: decisions on risks.
+pub fn documents() -> Vec<std::sync::Arc<dyn workflow::ApprovalDocument>> {
+    vec![std::sync::Arc::new(register::decisions::DecisionDocument)]
+}

@@ -1,0 +1,125 @@
+//! Risk: grade bands, the register, its file of changes, measures and the
+//! decisions that go through the engine.
+
+diesel::table! {
+    risk_grade_bands (id) {
+        id -> BigInt,
+        high_from -> Integer,
+        medium_from -> Integer,
+        high_review_months -> Integer,
+        medium_review_months -> Integer,
+        low_review_months -> Integer,
+        note -> Nullable<Text>,
+        effective_at -> Timestamp,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    risks (id) {
+        id -> BigInt,
+        level -> Text,
+        office_id -> Nullable<BigInt>,
+        region_id -> Nullable<BigInt>,
+        category -> Text,
+        title -> Text,
+        description -> Text,
+        cause -> Nullable<Text>,
+        owner_user_id -> BigInt,
+        identified_by -> BigInt,
+        method -> Text,
+        identified_on -> Date,
+        likelihood -> Nullable<Integer>,
+        impact -> Nullable<Integer>,
+        score -> Nullable<Integer>,
+        grade -> Nullable<Text>,
+        priority -> Nullable<Integer>,
+        residual_likelihood -> Nullable<Integer>,
+        residual_impact -> Nullable<Integer>,
+        residual_grade -> Nullable<Text>,
+        response -> Nullable<Text>,
+        response_plan -> Nullable<Text>,
+        status -> Text,
+        band_id -> Nullable<BigInt>,
+        last_reviewed_on -> Nullable<Date>,
+        next_review_on -> Nullable<Date>,
+        closed_reason -> Nullable<Text>,
+        closed_at -> Nullable<Timestamp>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    risk_events (id) {
+        id -> BigInt,
+        risk_id -> BigInt,
+        action -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        details -> Nullable<Text>,
+        user_id -> Nullable<BigInt>,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    risk_measures (id) {
+        id -> BigInt,
+        risk_id -> BigInt,
+        office_id -> Nullable<BigInt>,
+        region_id -> Nullable<BigInt>,
+        title -> Text,
+        description -> Nullable<Text>,
+        owner_user_id -> BigInt,
+        due_on -> Date,
+        status -> Text,
+        evidence -> Nullable<Text>,
+        done_on -> Nullable<Date>,
+        cancel_reason -> Nullable<Text>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    risk_decisions (id) {
+        id -> BigInt,
+        risk_id -> BigInt,
+        office_id -> Nullable<BigInt>,
+        region_id -> Nullable<BigInt>,
+        level -> Text,
+        kind -> Text,
+        note -> Text,
+        status -> Text,
+        approval_id -> Nullable<BigInt>,
+        rejection_reason -> Nullable<Text>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::joinable!(risk_events -> risks (risk_id));
+diesel::joinable!(risk_measures -> risks (risk_id));
+diesel::joinable!(risk_decisions -> risks (risk_id));
+diesel::joinable!(risks -> risk_grade_bands (band_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    risk_grade_bands,
+    risks,
+    risk_events,
+    risk_measures,
+    risk_decisions,
+);
+
+// A regrade leaves a closed office's register as it was: risks are read
+// against the offices' status.
+use super::offices;
+diesel::allow_tables_to_appear_in_same_query!(risks, offices);
