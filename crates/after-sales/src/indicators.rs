@@ -132,6 +132,10 @@ fn timeliness(decided: i64, met: i64) -> Timeliness {
     }
 }
 
+/// A request whose resolution clock stopped (waiting for the customer) before
+/// its deadline passed: its deadline is not decided, and it is no breach.
+const STOPPED: &str = "(status = 'waiting_customer' AND paused_since <= resolution_due_at)";
+
 /// The indicators of `office_id` (or of `user_id` there) over `period`, as of
 /// `now` (deadlines not yet due are not decided). The fact appraisal and risk
 /// read.
@@ -149,7 +153,7 @@ pub fn office_indicators(
     // A request is "in" the period when received in it; a deadline is decided
     // once met or past as of `$4`, unless its clock stopped before it passed.
     let inp = "received_at >= $2 AND received_at < $3";
-    let stopped = "(status = 'waiting_customer' AND paused_since <= resolution_due_at)";
+    let stopped = STOPPED;
     let (person, visitor) = if user_id.is_some() {
         (" AND assignee_user_id = $5", " AND v.assignee_user_id = $5")
     } else {
@@ -259,6 +263,54 @@ async fn service_indicators(
         })
         .await?;
     Ok(HttpResponse::Ok().json(report))
+}
+
+#[derive(diesel::QueryableByName)]
+struct RiskCounts {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+    #[diesel(sql_type = BigInt)]
+    m: i64,
+}
+
+/// Complaints of `offices` (`None`: every office) not resolved whose
+/// resolution deadline has passed at `now`, their clock not stopped for the
+/// customer, in one query: what risk watches.
+pub fn complaints_past_deadline(
+    conn: &mut AnyConnection,
+    offices: Option<&[i64]>,
+    now: NaiveDateTime,
+) -> Result<i64, ApiError> {
+    let sql = format!(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS n, CAST(0 AS BIGINT) AS m FROM service_requests \
+         WHERE kind = 'complaint' AND resolved_at IS NULL AND resolution_due_at < $1 AND NOT {STOPPED}{}",
+        store::scoped::sql_in_reach("office_id", &kernel::Reach::over(offices))
+    );
+    let rows: Vec<RiskCounts> = store::load_sql!(conn, sql, RiskCounts, Timestamp => now)?;
+    Ok(rows.first().map_or(0, |r| r.n))
+}
+
+/// Of the requests of `offices` received from `from`, the share whose
+/// resolution deadline is decided at `now` that were resolved in time, basis
+/// points (`None`: none decided), in one query.
+pub fn resolution_timeliness_bp(
+    conn: &mut AnyConnection,
+    offices: Option<&[i64]>,
+    from: NaiveDateTime,
+    now: NaiveDateTime,
+) -> Result<Option<i64>, ApiError> {
+    let sql = format!(
+        "SELECT \
+         CAST(COALESCE(SUM(CASE WHEN resolved_at < $2 OR (resolved_at IS NULL AND resolution_due_at < $2 AND NOT {STOPPED}) THEN 1 ELSE 0 END), 0) AS BIGINT) AS n, \
+         CAST(COALESCE(SUM(CASE WHEN resolved_at < $2 AND resolved_at <= resolution_due_at THEN 1 ELSE 0 END), 0) AS BIGINT) AS m \
+         FROM service_requests WHERE received_at >= $1 AND received_at < $2{}",
+        store::scoped::sql_in_reach("office_id", &kernel::Reach::over(offices))
+    );
+    let rows: Vec<RiskCounts> =
+        store::load_sql!(conn, sql, RiskCounts, Timestamp => from, Timestamp => now)?;
+    Ok(rows
+        .first()
+        .and_then(|r| (r.n > 0).then(|| r.m * 10_000 / r.n)))
 }
 
 #[cfg(test)]

@@ -41,7 +41,7 @@ pub fn load(conn: &mut AnyConnection, registry: &workflow::Registry) -> Result<L
         finance::demo::load(conn, registry, &crate::facts::finance::PersonnelTrips)?;
     let service_requests =
         after_sales::demo::load(conn, &crate::facts::after_sales::SalesCustomers)?;
-    let risks = risk::demo::load(conn, registry)?;
+    let risks = risk::demo::load(conn, registry, &crate::facts::risk::sources())?;
     Ok(Loaded {
         loaded: true,
         users: org.users,

@@ -227,6 +227,11 @@ fn serve(db: Db, config: Config) -> Result<(), String> {
         every(&state_db, 60, "service tickets escalated", |conn, now| {
             after_sales::escalation::escalate_tickets(conn, now).map(|done| done.len())
         });
+        // Risk indicators are read once per period each; a replica that finds
+        // the period's value written by another leaves it.
+        every(&state_db, 60, "risk indicators evaluated", |conn, now| {
+            risk::indicators::evaluate::evaluate_due(conn, &gateway::facts::risk::sources(), now)
+        });
         // Expired idempotency records are removed hourly; every replica may do it.
         every(
             &state_db,

@@ -42,6 +42,14 @@ impl Reach {
         Reach::Offices(BTreeSet::new())
     }
 
+    /// The reach of these offices; `None`: every office.
+    pub fn over(offices: Option<&[i64]>) -> Reach {
+        match offices {
+            None => Reach::Company,
+            Some(ids) => Reach::Offices(ids.iter().copied().collect()),
+        }
+    }
+
     pub fn contains(&self, office_id: i64) -> bool {
         match self {
             Reach::Company => true,

@@ -4,7 +4,12 @@
 //! waits for the director, a low one accepted, a high legal risk brought
 //! down to low by a measure and monitored, a medium one closed, a personnel
 //! risk identified and not yet assessed — and one risk of each region and
-//! one of the company. Written through the same functions the API uses.
+//! one of the company. Each office watches its overdue receivables ratio
+//! (warning at 30%, alarm at 60%) and its complaints past deadline, each
+//! region its customers over their credit limit, the company its budget
+//! overruns; they are evaluated once at load, so the demo's overdue
+//! instalments show as a live warning. Written through the same functions
+//! the API uses.
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
@@ -13,6 +18,9 @@ use store::schema::{offices, regions, users};
 use store::{AnyConnection, DbResultExt};
 use workflow::Registry;
 
+use crate::facts::Sources;
+use crate::indicators::api::{CreateIndicator, define};
+use crate::indicators::{Comparison, EvaluationPeriod, Metric};
 use crate::measures::{self, AddMeasure};
 use crate::register::api::{AssessRisk, CreateRisk, RespondRisk};
 use crate::register::steps::{self, Outcome};
@@ -230,10 +238,43 @@ impl Demo<'_> {
         )?;
         Ok(6)
     }
+
+    #[allow(clippy::too_many_arguments)]
+    fn indicator(
+        &self,
+        conn: &mut AnyConnection,
+        name: &str,
+        metric: Metric,
+        warning: i64,
+        alarm: i64,
+        category: RiskCategory,
+    ) -> Result<(), ApiError> {
+        let body = CreateIndicator {
+            level: Some(self.place.level),
+            office_id: self.place.office_id,
+            region_id: self.place.region_id,
+            name: name.to_owned(),
+            metric,
+            comparison: Some(Comparison::Above),
+            warning_threshold: warning,
+            alarm_threshold: alarm,
+            period: EvaluationPeriod::Daily,
+            owner_user_id: self.owner,
+            category,
+            note: None,
+        };
+        define(conn, &self.actor, self.place, &body, self.now)?;
+        Ok(())
+    }
 }
 
-/// Loads the demo register; returns how many risks it recorded.
-pub fn load(conn: &mut AnyConnection, registry: &Registry) -> Result<usize, ApiError> {
+/// Loads the demo register and indicators, and evaluates the indicators
+/// once; returns how many risks it recorded.
+pub fn load(
+    conn: &mut AnyConnection,
+    registry: &Registry,
+    sources: &Sources,
+) -> Result<usize, ApiError> {
     let now = kernel::time::now_db();
     let mut count = 0;
     let codes: Vec<String> = offices::table
@@ -257,6 +298,22 @@ pub fn load(conn: &mut AnyConnection, registry: &Registry) -> Result<usize, ApiE
             now,
         };
         count += demo.office_register(conn)?;
+        demo.indicator(
+            conn,
+            "應收賬款逾期率",
+            Metric::OverdueReceivablesRatio,
+            3_000,
+            6_000,
+            RiskCategory::Credit,
+        )?;
+        demo.indicator(
+            conn,
+            "超期未結投訴",
+            Metric::ComplaintsPastDeadline,
+            1,
+            3,
+            RiskCategory::Operational,
+        )?;
     }
     let admin = user(conn, "hq.admin")?;
     let region_rows: Vec<(i64, String)> = regions::table
@@ -286,6 +343,14 @@ pub fn load(conn: &mut AnyConnection, registry: &Registry) -> Result<usize, ApiE
             15,
             Some((4, 3)),
         )?;
+        demo.indicator(
+            conn,
+            "超信用額度客戶數",
+            Metric::CustomersOverCreditLimit,
+            1,
+            3,
+            RiskCategory::Credit,
+        )?;
         count += 1;
     }
     let demo = Demo {
@@ -304,5 +369,14 @@ pub fn load(conn: &mut AnyConnection, registry: &Registry) -> Result<usize, ApiE
         30,
         Some((3, 4)),
     )?;
+    demo.indicator(
+        conn,
+        "超預算費用類別",
+        Metric::BudgetCategoriesOver,
+        1,
+        4,
+        RiskCategory::Financial,
+    )?;
+    crate::indicators::evaluate::evaluate_due(conn, sources, now)?;
     Ok(count + 1)
 }

@@ -1,12 +1,16 @@
 //! Risk (風險管理): the risk register of the offices, the regions and the
 //! company ([`register`]), graded by bands HQ sets ([`bands`]), answered by
 //! responses and worked down by measures ([`measures`]), and drawn as the
-//! risk matrix ([`matrix`]). Who sees a record of an office, a region or the
+//! risk matrix ([`matrix`]); indicators over the company's own data that
+//! raise early warnings ([`indicators`], reading other domains through
+//! [`facts`]). Who sees a record of an office, a region or the
 //! company is written once, in [`scope`].
 
 pub mod bands;
 pub(crate) mod common;
 pub mod demo;
+pub mod facts;
+pub mod indicators;
 pub mod matrix;
 pub mod measures;
 pub mod register;
@@ -21,6 +25,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     register::decisions::configure(cfg);
     measures::configure(cfg);
     matrix::configure(cfg);
+    indicators::api::configure(cfg);
+    indicators::warnings::configure(cfg);
 }
 
 /// The risk documents the approval engine routes: decisions on risks.

@@ -290,19 +290,15 @@ async fn add_measure(
 /// its owner.
 fn load(conn: &mut AnyConnection, p: &Principal, id: i64) -> Result<Measure, ApiError> {
     let sight = Sight::of(conn, p, RISK_READ)?;
-    let query = rm::table
-        .filter(rm::id.eq(id))
-        .select(Measure::as_select())
-        .into_boxed::<store::MultiBackend>();
-    crate::in_sight!(
-        query,
+    crate::load_in_sight!(
+        conn,
         sight,
-        rm::office_id,
-        rm::region_id,
+        rm,
+        Measure,
+        id,
+        "risk measure",
         also = rm::owner_user_id.eq(p.user_id)
     )
-    .first::<Measure>(conn)
-    .found("risk measure")
 }
 
 /// Measures the caller sees (where their risks are seen, and those they own).

@@ -240,3 +240,21 @@ macro_rules! in_sight {
         q
     }};
 }
+
+/// Loads the row `$id` of `$table` (with `office_id` and `region_id`) within
+/// `$sight`: the sight in the `WHERE`, and a row outside it 404 as `$what`,
+/// like a missing one. With `also = predicate`, as [`in_sight!`].
+#[macro_export]
+macro_rules! load_in_sight {
+    ($conn:expr, $sight:expr, $table:ident, $row:ty, $id:expr, $what:literal $(, also = $also:expr)?) => {{
+        let query = $table::table
+            .filter($table::id.eq($id))
+            .select(<$row>::as_select())
+            .into_boxed::<store::MultiBackend>();
+        store::DbResultExt::found(
+            $crate::in_sight!(query, $sight, $table::office_id, $table::region_id $(, also = $also)?)
+                .first::<$row>($conn),
+            $what,
+        )
+    }};
+}

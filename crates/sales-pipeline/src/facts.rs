@@ -222,3 +222,61 @@ pub fn active_customers(
     }
     q.load(conn).api()
 }
+
+/// Where an office set stands on receivables as of a day, minor units: the
+/// receivables ageing summed over `offices` (`None`: every office), one query.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReceivablesPosition {
+    pub outstanding: i64,
+    /// Due on or before the day and unpaid.
+    pub overdue: i64,
+    pub over_90_days: i64,
+}
+
+pub fn receivables_position(
+    conn: &mut AnyConnection,
+    offices: Option<&[i64]>,
+    as_of: NaiveDate,
+) -> Result<ReceivablesPosition, ApiError> {
+    let rows = analysis::ageing(conn, &Reach::over(offices), as_of, None)?;
+    Ok(rows.iter().fold(ReceivablesPosition::default(), |acc, r| {
+        ReceivablesPosition {
+            outstanding: acc.outstanding + r.total,
+            overdue: acc.overdue + r.total - r.not_due,
+            over_90_days: acc.over_90_days + r.days_over_90,
+        }
+    }))
+}
+
+#[derive(QueryableByName)]
+struct CreditRow {
+    #[diesel(sql_type = BigInt)]
+    over_limit: i64,
+    #[diesel(sql_type = BigInt)]
+    key_account_exposure: i64,
+}
+
+/// The active customers of `offices` (`None`: every office) whose exposure
+/// — orders not cancelled less payments, as the credit check counts it — is
+/// above their credit limit, and the exposure of the key accounts among
+/// them, in one query.
+pub fn credit_position(
+    conn: &mut AnyConnection,
+    offices: Option<&[i64]>,
+) -> Result<(i64, i64), ApiError> {
+    let sql = format!(
+        "SELECT CAST(COALESCE(SUM(CASE WHEN e.exposure > e.credit_limit THEN 1 ELSE 0 END), 0) AS BIGINT) AS over_limit, \
+         CAST(COALESCE(SUM(CASE WHEN e.classification = 'key_account' THEN e.exposure ELSE 0 END), 0) AS BIGINT) AS key_account_exposure \
+         FROM (SELECT c.credit_limit AS credit_limit, c.classification AS classification, \
+               CASE WHEN o.total - COALESCE(p.paid, 0) > 0 THEN o.total - COALESCE(p.paid, 0) ELSE 0 END AS exposure \
+               FROM customers c \
+               JOIN (SELECT customer_id, SUM(total) AS total FROM sales_orders WHERE status <> 'cancelled' GROUP BY customer_id) o ON o.customer_id = c.id \
+               LEFT JOIN (SELECT customer_id, SUM(amount) AS paid FROM payments_received GROUP BY customer_id) p ON p.customer_id = c.id \
+               WHERE c.status = 'active'{}) e",
+        store::scoped::sql_in_reach("c.office_id", &Reach::over(offices))
+    );
+    let rows: Vec<CreditRow> = load_sql!(conn, sql, CreditRow)?;
+    Ok(rows
+        .first()
+        .map_or((0, 0), |r| (r.over_limit, r.key_account_exposure)))
+}

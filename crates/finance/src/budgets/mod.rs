@@ -14,7 +14,7 @@
 
 mod api;
 mod approval;
-mod report;
+pub mod report;
 mod rules;
 
 pub use api::{ListBudgets, draft_budget};

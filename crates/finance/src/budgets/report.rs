@@ -4,7 +4,7 @@
 //! domain reports, with the report's endpoint.
 
 use actix_web::{HttpResponse, get, web};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use diesel::prelude::*;
 use kernel::responses::{
     BadRequest, Forbidden, InternalError, NotFound, ServiceUnavailable, Unauthorized,
@@ -248,4 +248,61 @@ pub(super) async fn budget_vs_actual(
         })
         .await?;
     Ok(HttpResponse::Ok().json(report))
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// The budget categories (an office's category in its active budget of
+/// `as_of`'s year) whose approved and paid claims from the year's start to
+/// `as_of` exceed the year's budget for it, over `offices` (`None`: every
+/// office), in one query: what risk watches as budget overrun.
+pub fn categories_over(
+    conn: &mut AnyConnection,
+    offices: Option<&[i64]>,
+    as_of: NaiveDate,
+) -> Result<i64, ApiError> {
+    use diesel::sql_types::{Date, Integer};
+    let from = NaiveDate::from_ymd_opt(as_of.year(), 1, 1).unwrap_or(as_of);
+    let reach = kernel::Reach::over(offices);
+    let sql = format!(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM ( \
+         SELECT b.office_id AS office_id, l.category AS category, SUM(l.amount) AS budget \
+         FROM budget_lines l JOIN budgets b ON b.id = l.budget_id \
+         WHERE b.year = $1 AND b.status = 'active' AND l.kind = 'expense'{} \
+         GROUP BY b.office_id, l.category) t \
+         WHERE t.budget < (SELECT COALESCE(SUM(cl.amount), 0) FROM expense_claim_lines cl \
+             JOIN expense_claims c ON c.id = cl.claim_id \
+             WHERE c.office_id = t.office_id AND c.category = t.category \
+             AND c.status IN ('approved', 'paid') AND cl.spent_on >= $2 AND cl.spent_on <= $3)",
+        store::scoped::sql_in_reach("b.office_id", &reach)
+    );
+    let rows: Vec<Count> =
+        store::load_sql!(conn, sql, Count, Integer => as_of.year(), Date => from, Date => as_of)?;
+    Ok(rows.first().map_or(0, |r| r.n))
+}
+
+/// Expense claims flagged over budget and filed (not drafts) from `from` to
+/// `to` inclusive, over `offices` (`None`: every office), in one query.
+pub fn claims_over_budget(
+    conn: &mut AnyConnection,
+    offices: Option<&[i64]>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<i64, ApiError> {
+    use diesel::sql_types::Timestamp;
+    let reach = kernel::Reach::over(offices);
+    let sql = format!(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM expense_claims c \
+         WHERE c.over_budget AND c.status <> 'draft' AND c.created_at >= $1 AND c.created_at < $2{}",
+        store::scoped::sql_in_reach("c.office_id", &reach)
+    );
+    let start = from.and_hms_opt(0, 0, 0).unwrap_or_default();
+    let end = to.and_hms_opt(0, 0, 0).unwrap_or_default() + chrono::Duration::days(1);
+    let rows: Vec<Count> =
+        store::load_sql!(conn, sql, Count, Timestamp => start, Timestamp => end)?;
+    Ok(rows.first().map_or(0, |r| r.n))
 }

@@ -4,3 +4,4 @@
 
 pub mod after_sales;
 pub mod finance;
+pub mod risk;

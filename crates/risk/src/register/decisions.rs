@@ -420,17 +420,7 @@ async fn get_decision(
         .run(move |conn| {
             // A decision is seen where its risk is.
             let sight = Sight::of(conn, &p, RISK_READ)?;
-            crate::in_sight!(
-                rd::table
-                    .filter(rd::id.eq(id))
-                    .select(RiskDecision::as_select())
-                    .into_boxed::<store::MultiBackend>(),
-                sight,
-                rd::office_id,
-                rd::region_id
-            )
-            .first::<RiskDecision>(conn)
-            .found("risk decision")
+            crate::load_in_sight!(conn, sight, rd, RiskDecision, id, "risk decision")
         })
         .await?;
     Ok(HttpResponse::Ok()

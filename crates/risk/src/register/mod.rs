@@ -379,13 +379,7 @@ pub fn load(
 
 /// The risk `id` within `sight`.
 pub fn load_in(conn: &mut AnyConnection, sight: &Sight, id: i64) -> Result<Risk, ApiError> {
-    let query = r::table
-        .filter(r::id.eq(id))
-        .select(Risk::as_select())
-        .into_boxed::<store::MultiBackend>();
-    crate::in_sight!(query, sight, r::office_id, r::region_id)
-        .first::<Risk>(conn)
-        .found("risk")
+    crate::load_in_sight!(conn, sight, r, Risk, id, "risk")
 }
 
 /// The risk `id` the caller may change under `perm`, with their authority:

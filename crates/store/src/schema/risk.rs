@@ -106,7 +106,69 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    risk_indicators (id) {
+        id -> BigInt,
+        office_id -> Nullable<BigInt>,
+        region_id -> Nullable<BigInt>,
+        name -> Text,
+        metric -> Text,
+        comparison -> Text,
+        warning_threshold -> BigInt,
+        alarm_threshold -> BigInt,
+        period -> Text,
+        owner_user_id -> BigInt,
+        category -> Text,
+        active -> Bool,
+        note -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    risk_indicator_values (id) {
+        id -> BigInt,
+        indicator_id -> BigInt,
+        period_key -> Text,
+        value -> BigInt,
+        level -> Text,
+        evaluated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    risk_warnings (id) {
+        id -> BigInt,
+        indicator_id -> BigInt,
+        office_id -> Nullable<BigInt>,
+        region_id -> Nullable<BigInt>,
+        level -> Text,
+        status -> Text,
+        first_value -> BigInt,
+        last_value -> BigInt,
+        raised_period -> Text,
+        last_period -> Text,
+        raised_at -> Timestamp,
+        escalated_at -> Nullable<Timestamp>,
+        acknowledged_by -> Nullable<BigInt>,
+        acknowledged_at -> Nullable<Timestamp>,
+        resolved_by -> Nullable<BigInt>,
+        resolved_at -> Nullable<Timestamp>,
+        note -> Nullable<Text>,
+        cleared_at -> Nullable<Timestamp>,
+        risk_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
 diesel::joinable!(risk_events -> risks (risk_id));
+diesel::joinable!(risk_indicator_values -> risk_indicators (indicator_id));
+diesel::joinable!(risk_warnings -> risk_indicators (indicator_id));
 diesel::joinable!(risk_measures -> risks (risk_id));
 diesel::joinable!(risk_decisions -> risks (risk_id));
 diesel::joinable!(risks -> risk_grade_bands (band_id));
@@ -117,9 +179,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     risk_events,
     risk_measures,
     risk_decisions,
+    risk_indicators,
+    risk_indicator_values,
+    risk_warnings,
 );
 
 // A regrade leaves a closed office's register as it was: risks are read
 // against the offices' status.
 use super::offices;
 diesel::allow_tables_to_appear_in_same_query!(risks, offices);
+diesel::allow_tables_to_appear_in_same_query!(risk_indicators, offices);
