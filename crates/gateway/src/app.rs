@@ -120,7 +120,7 @@ pub fn documents() -> workflow::Registry {
         .chain(sales_pipeline::documents())
         .chain(personnel::documents())
         .chain(after_sales::documents())
-        .chain(risk::documents())
+        .chain(risk::documents(&crate::facts::risk::sources()))
         .fold(workflow::registry(), |r, d| r.with(d))
 }
 
@@ -379,6 +379,7 @@ pub fn build_app_with(
         .app_data(web::Data::new(
             Arc::new(crate::facts::finance::PersonnelTrips) as finance::facts::Trips,
         ))
+        .app_data(web::Data::new(crate::facts::risk::sources()))
         .app_data(web::Data::new(state))
         .app_data(routes)
         .app_data(web::PayloadConfig::new(config.body_limit))

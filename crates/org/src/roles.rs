@@ -140,11 +140,11 @@ pub const PERMISSIONS: &[(&str, &str)] = &[
     ),
     (
         RISK_READ,
-        "see the risk register with each risk's file, its measures and decisions, the risk matrix and the grade bands",
+        "see the risk register with each risk's file, its measures and decisions, the risk matrix and the grade bands; risk indicators, their values and warnings; customers' credit evaluations, the rating bands and limit history",
     ),
     (
         RISK_MANAGE,
-        "identify and assess risks, choose their responses, take and complete measures, assess residual risk, review and close risks (accepting a medium risk and closing a high one go through approval); company-wide holders also the company's and regions' risks and the grade bands",
+        "identify and assess risks, choose their responses, take and complete measures, assess residual risk, review and close risks (accepting a medium risk and closing a high one go through approval); define risk indicators, acknowledge and resolve their warnings and open risks from them; evaluate a customer's credit (the new terms go through approval); company-wide holders also the company's and regions' risks and indicators, the grade bands and the credit rating bands",
     ),
 ];
 

@@ -8,8 +8,9 @@
 //! (warning at 30%, alarm at 60%) and its complaints past deadline, each
 //! region its customers over their credit limit, the company its budget
 //! overruns; they are evaluated once at load, so the demo's overdue
-//! instalments show as a live warning. Written through the same functions
-//! the API uses.
+//! instalments show as a live warning. Each office's key account has a
+//! credit evaluation waiting for the director. Written through the same
+//! functions the API uses.
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
@@ -306,6 +307,30 @@ pub fn load(
             6_000,
             RiskCategory::Credit,
         )?;
+        let key_account: Option<i64> = store::schema::customers::table
+            .filter(store::schema::customers::office_id.eq(office))
+            .filter(store::schema::customers::classification.eq("key_account"))
+            .filter(store::schema::customers::status.eq("active"))
+            .order(store::schema::customers::id.asc())
+            .select(store::schema::customers::id)
+            .first(conn)
+            .optional()
+            .api()?;
+        if let Some(customer) = key_account {
+            let body = crate::credit::api::CreateEvaluation {
+                office_id: Some(office),
+                customer_id: customer,
+                judgement: crate::credit::Judgement {
+                    management: 4,
+                    industry: 3,
+                    cooperation: 4,
+                },
+                credit_limit: None,
+                payment_terms_days: None,
+                note: Some("年度信用復評".to_owned()),
+            };
+            crate::credit::api::evaluate(conn, registry, sources, &demo.actor, office, &body, now)?;
+        }
         demo.indicator(
             conn,
             "超期未結投訴",

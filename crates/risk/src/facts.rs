@@ -31,8 +31,52 @@ pub struct Credit {
     pub key_account_exposure: i64,
 }
 
+/// What a credit evaluation reads of one customer, as of a day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerCredit {
+    pub classification: String,
+    pub credit_limit: i64,
+    pub payment_terms_days: i32,
+    pub credit_rating: Option<String>,
+    /// The day the customer file was opened.
+    pub customer_since: NaiveDate,
+    /// Instalments of signed contracts due in the last two years.
+    pub instalments_due: i64,
+    /// Of those, paid in full by their due day.
+    pub paid_on_time: i64,
+    /// The most days an unpaid instalment is past due (0: none).
+    pub max_days_overdue: i64,
+    /// Orders not cancelled less payments, minor units.
+    pub exposure: i64,
+    /// Orders not cancelled of the last 365 days, minor units.
+    pub orders_last_year: i64,
+}
+
 /// Sales facts for risk.
 pub trait SalesRiskFacts: Send + Sync {
+    /// The credit facts of an active customer of the office (`None`: of
+    /// another office, merged away or unknown alike).
+    fn customer_credit(
+        &self,
+        conn: &mut AnyConnection,
+        office_id: i64,
+        customer_id: i64,
+        as_of: NaiveDate,
+    ) -> Result<Option<CustomerCredit>, ApiError>;
+
+    /// Puts an approved evaluation's limit, terms and rating on the
+    /// customer (audited by sales); returns the limit, terms and rating
+    /// before.
+    fn set_credit_terms(
+        &self,
+        conn: &mut AnyConnection,
+        actor: &kernel::Actor,
+        customer_id: i64,
+        limit: i64,
+        terms_days: i32,
+        rating: &str,
+    ) -> Result<(i64, i32, Option<String>), ApiError>;
+
     fn receivables(
         &self,
         conn: &mut AnyConnection,

@@ -3,11 +3,13 @@
 //! responses and worked down by measures ([`measures`]), and drawn as the
 //! risk matrix ([`matrix`]); indicators over the company's own data that
 //! raise early warnings ([`indicators`], reading other domains through
-//! [`facts`]). Who sees a record of an office, a region or the
+//! [`facts`]); customer credit evaluations that set a customer's limit and
+//! terms through approval ([`credit`]). Who sees a record of an office, a region or the
 //! company is written once, in [`scope`].
 
 pub mod bands;
 pub(crate) mod common;
+pub mod credit;
 pub mod demo;
 pub mod facts;
 pub mod indicators;
@@ -27,9 +29,17 @@ pub fn configure(cfg: &mut ServiceConfig) {
     matrix::configure(cfg);
     indicators::api::configure(cfg);
     indicators::warnings::configure(cfg);
+    credit::api::configure(cfg);
 }
 
-/// The risk documents the approval engine routes: decisions on risks.
-pub fn documents() -> Vec<std::sync::Arc<dyn workflow::ApprovalDocument>> {
-    vec![std::sync::Arc::new(register::decisions::DecisionDocument)]
+/// The risk documents the approval engine routes: decisions on risks, and
+/// credit evaluations (whose approval puts the terms on the customer through
+/// `sources`).
+pub fn documents(sources: &facts::Sources) -> Vec<std::sync::Arc<dyn workflow::ApprovalDocument>> {
+    vec![
+        std::sync::Arc::new(register::decisions::DecisionDocument),
+        std::sync::Arc::new(credit::approval::EvaluationDocument {
+            sales: sources.sales.clone(),
+        }),
+    ]
 }

@@ -280,3 +280,125 @@ pub fn credit_position(
         .first()
         .map_or((0, 0), |r| (r.over_limit, r.key_account_exposure)))
 }
+
+/// What a credit evaluation reads of one customer, as of a day.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct CustomerCredit {
+    #[diesel(sql_type = Text)]
+    pub classification: String,
+    #[diesel(sql_type = BigInt)]
+    pub credit_limit: i64,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub payment_terms_days: i32,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub credit_rating: Option<String>,
+    /// The day the customer file was opened.
+    #[diesel(sql_type = diesel::sql_types::Timestamp)]
+    pub customer_since: chrono::NaiveDateTime,
+    /// Instalments of signed contracts due in the last two years up to the day.
+    #[diesel(sql_type = BigInt)]
+    pub instalments_due: i64,
+    /// Of those, paid in full by their due day.
+    #[diesel(sql_type = BigInt)]
+    pub paid_on_time: i64,
+    /// The most days an unpaid instalment is past due (0: none).
+    #[diesel(sql_type = BigInt)]
+    pub max_days_overdue: i64,
+    /// Orders not cancelled less payments, as the credit check counts it.
+    #[diesel(sql_type = BigInt)]
+    pub exposure: i64,
+    /// Orders not cancelled, ordered in the last 365 days, minor units.
+    #[diesel(sql_type = BigInt)]
+    pub orders_last_year: i64,
+}
+
+/// The credit facts of `customer_id`, an active customer of `office_id`
+/// (`None`: merged away, of another office, or unknown alike), in one query.
+pub fn customer_credit(
+    conn: &mut AnyConnection,
+    office_id: i64,
+    customer_id: i64,
+    as_of: NaiveDate,
+) -> Result<Option<CustomerCredit>, ApiError> {
+    let days = if matches!(conn, AnyConnection::Postgresql(_)) {
+        "($3 - ci.due_on)"
+    } else {
+        "CAST(julianday($3) - julianday(ci.due_on) AS INTEGER)"
+    };
+    let binding = crate::contracts::BINDING
+        .iter()
+        .map(|s| format!("'{s}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT c.classification AS classification, c.credit_limit AS credit_limit, \
+         c.payment_terms_days AS payment_terms_days, c.credit_rating AS credit_rating, \
+         c.created_at AS customer_since, \
+         (SELECT CAST(COUNT(*) AS BIGINT) FROM contract_instalments ci JOIN contracts ct ON ct.id = ci.contract_id \
+          WHERE ct.customer_id = c.id AND ct.status IN ({binding}) AND ci.due_on <= $3 AND ci.due_on > $4) AS instalments_due, \
+         (SELECT CAST(COUNT(*) AS BIGINT) FROM contract_instalments ci JOIN contracts ct ON ct.id = ci.contract_id \
+          WHERE ct.customer_id = c.id AND ct.status IN ({binding}) AND ci.due_on <= $3 AND ci.due_on > $4 \
+          AND (SELECT COALESCE(SUM(p.amount), 0) FROM payments_received p \
+               WHERE p.instalment_id = ci.id AND p.received_on <= ci.due_on) >= ci.amount) AS paid_on_time, \
+         (SELECT CAST(COALESCE(MAX({days}), 0) AS BIGINT) FROM contract_instalments ci JOIN contracts ct ON ct.id = ci.contract_id \
+          WHERE ct.customer_id = c.id AND ct.status IN ({binding}) AND ci.due_on < $3 AND ci.paid < ci.amount) AS max_days_overdue, \
+         CAST(CASE WHEN (SELECT COALESCE(SUM(o.total), 0) FROM sales_orders o WHERE o.customer_id = c.id AND o.status <> 'cancelled') \
+              - (SELECT COALESCE(SUM(p.amount), 0) FROM payments_received p WHERE p.customer_id = c.id) > 0 \
+              THEN (SELECT COALESCE(SUM(o.total), 0) FROM sales_orders o WHERE o.customer_id = c.id AND o.status <> 'cancelled') \
+              - (SELECT COALESCE(SUM(p.amount), 0) FROM payments_received p WHERE p.customer_id = c.id) ELSE 0 END AS BIGINT) AS exposure, \
+         (SELECT CAST(COALESCE(SUM(o.total), 0) AS BIGINT) FROM sales_orders o WHERE o.customer_id = c.id \
+          AND o.status <> 'cancelled' AND o.ordered_on > $5 AND o.ordered_on <= $3) AS orders_last_year \
+         FROM customers c WHERE c.id = $1 AND c.office_id = $2 AND c.status = 'active'"
+    );
+    let rows: Vec<CustomerCredit> = load_sql!(conn, sql, CustomerCredit,
+        BigInt => customer_id, BigInt => office_id, Date => as_of,
+        Date => as_of - chrono::Duration::days(730), Date => as_of - chrono::Duration::days(365))?;
+    Ok(rows.into_iter().next())
+}
+
+/// Puts an approved credit evaluation's limit, payment terms and rating on
+/// the customer, audited as `credit_terms`: the one way they change after the
+/// file is opened. Returns the limit, terms and rating before.
+pub fn set_credit_terms(
+    conn: &mut AnyConnection,
+    actor: &kernel::Actor,
+    customer_id: i64,
+    limit: i64,
+    terms_days: i32,
+    rating: &str,
+) -> Result<(i64, i32, Option<String>), ApiError> {
+    use store::schema::customers as c;
+    let before: crate::customers::Customer = c::table
+        .find(customer_id)
+        .select(crate::customers::Customer::as_select())
+        .first(conn)
+        .api()?;
+    let after: crate::customers::Customer = diesel::update(c::table.find(customer_id))
+        .set((
+            c::credit_limit.eq(limit),
+            c::payment_terms_days.eq(terms_days),
+            c::credit_rating.eq(Some(rating)),
+            c::updated_at.eq(kernel::time::now_db()),
+            c::version.eq(c::version + 1),
+        ))
+        .returning(c::all_columns)
+        .get_result(conn)
+        .api()?;
+    store::audit::record(
+        conn,
+        actor,
+        store::audit::Change::new(
+            "credit_terms",
+            "customer",
+            customer_id,
+            Some(after.office_id),
+        )
+        .before(&before)
+        .after(&after),
+    )?;
+    Ok((
+        before.credit_limit,
+        before.payment_terms_days,
+        before.credit_rating,
+    ))
+}

@@ -1,6 +1,7 @@
 //! A JSON document kept in a text column (both backends store JSON as
 //! text), read back as a value: `#[diesel(deserialize_as = store::JsonText)]`
-//! on an `Option<serde_json::Value>` field of a row.
+//! on an `Option<serde_json::Value>` field of a row (a column that is never
+//! null reads as `Some`).
 
 use diesel::Queryable;
 
@@ -26,5 +27,17 @@ where
             None => None,
             Some(text) => Some(serde_json::from_str(&text)?),
         }))
+    }
+}
+
+impl<DB> Queryable<diesel::sql_types::Text, DB> for JsonText
+where
+    DB: diesel::backend::Backend,
+    String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+{
+    type Row = String;
+
+    fn build(row: String) -> diesel::deserialize::Result<Self> {
+        Ok(JsonText(Some(serde_json::from_str(&row)?)))
     }
 }

@@ -1,5 +1,6 @@
-//! The facts risk's indicators read from other domains, wired to the crates
-//! that own them: receivables and credit (sales pipeline), budgets and
+//! The facts risk reads from other domains, wired to the crates that own
+//! them: receivables, credit and a customer's credit facts and terms (sales
+//! pipeline), budgets and
 //! claims (finance), complaints and timeliness (after-sales), attendance
 //! (personnel, not recorded yet).
 
@@ -8,8 +9,8 @@ use std::sync::Arc;
 use chrono::{NaiveDate, NaiveDateTime};
 use kernel::ApiError;
 use risk::facts::{
-    AttendanceRiskFacts, Credit, FinanceRiskFacts, Receivables, SalesRiskFacts, ServiceRiskFacts,
-    Sources,
+    AttendanceRiskFacts, Credit, CustomerCredit, FinanceRiskFacts, Receivables, SalesRiskFacts,
+    ServiceRiskFacts, Sources,
 };
 use store::AnyConnection;
 
@@ -17,6 +18,43 @@ use store::AnyConnection;
 pub struct SalesPosition;
 
 impl SalesRiskFacts for SalesPosition {
+    fn customer_credit(
+        &self,
+        conn: &mut AnyConnection,
+        office_id: i64,
+        customer_id: i64,
+        as_of: NaiveDate,
+    ) -> Result<Option<CustomerCredit>, ApiError> {
+        Ok(
+            sales_pipeline::facts::customer_credit(conn, office_id, customer_id, as_of)?.map(|c| {
+                CustomerCredit {
+                    classification: c.classification,
+                    credit_limit: c.credit_limit,
+                    payment_terms_days: c.payment_terms_days,
+                    credit_rating: c.credit_rating,
+                    customer_since: c.customer_since.date(),
+                    instalments_due: c.instalments_due,
+                    paid_on_time: c.paid_on_time,
+                    max_days_overdue: c.max_days_overdue,
+                    exposure: c.exposure,
+                    orders_last_year: c.orders_last_year,
+                }
+            }),
+        )
+    }
+
+    fn set_credit_terms(
+        &self,
+        conn: &mut AnyConnection,
+        actor: &kernel::Actor,
+        customer_id: i64,
+        limit: i64,
+        terms_days: i32,
+        rating: &str,
+    ) -> Result<(i64, i32, Option<String>), ApiError> {
+        sales_pipeline::facts::set_credit_terms(conn, actor, customer_id, limit, terms_days, rating)
+    }
+
     fn receivables(
         &self,
         conn: &mut AnyConnection,

@@ -271,13 +271,6 @@ async fn update_customer(
                             .clone()
                             .unwrap_or(before.source_channel.clone())),
                         c::owner_user_id.eq(b.owner_user_id.unwrap_or(before.owner_user_id)),
-                        c::credit_limit.eq(b.credit_limit.unwrap_or(before.credit_limit)),
-                        c::payment_terms_days
-                            .eq(b.payment_terms_days.unwrap_or(before.payment_terms_days)),
-                        c::credit_rating.eq(b
-                            .credit_rating
-                            .clone()
-                            .unwrap_or(before.credit_rating.clone())),
                         c::maintenance_plan.eq(b
                             .maintenance_plan
                             .clone()

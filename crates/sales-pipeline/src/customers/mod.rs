@@ -143,7 +143,8 @@ pub struct CreateCustomer {
     #[schema(min_length = 1, max_length = 100)]
     pub source_channel: Option<String>,
     pub owner_user_id: Option<i64>,
-    /// Minor units; default 0 (no credit).
+    /// The opening credit limit, minor units; default 0 (no credit). Later
+    /// changes follow an approved credit evaluation.
     #[validate(range(min = 0))]
     #[schema(minimum = 0)]
     pub credit_limit: Option<i64>,
@@ -160,6 +161,9 @@ pub struct CreateCustomer {
     pub next_review_on: Option<NaiveDate>,
 }
 
+/// A change of a customer file. The credit limit, payment terms and rating
+/// are not changed here: after the file is opened they follow an approved
+/// credit evaluation (`/risk/credit-evaluations`).
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCustomer {
@@ -189,16 +193,6 @@ pub struct UpdateCustomer {
     #[serde(default, deserialize_with = "kernel::extract::nullable")]
     #[schema(value_type = Option<i64>)]
     pub owner_user_id: Option<Option<i64>>,
-    #[validate(range(min = 0))]
-    #[schema(minimum = 0)]
-    pub credit_limit: Option<i64>,
-    #[validate(range(min = 0, max = 365))]
-    #[schema(minimum = 0, maximum = 365)]
-    pub payment_terms_days: Option<i32>,
-    #[serde(default, deserialize_with = "kernel::extract::nullable")]
-    #[validate(custom(function = "validate_rating"))]
-    #[schema(value_type = Option<String>, pattern = "^[ABCD]$", example = "B")]
-    pub credit_rating: Option<Option<String>>,
     #[serde(default, deserialize_with = "kernel::extract::nullable")]
     #[schema(value_type = Option<String>)]
     pub maintenance_plan: Option<Option<String>>,

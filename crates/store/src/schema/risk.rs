@@ -189,3 +189,79 @@ diesel::allow_tables_to_appear_in_same_query!(
 use super::offices;
 diesel::allow_tables_to_appear_in_same_query!(risks, offices);
 diesel::allow_tables_to_appear_in_same_query!(risk_indicators, offices);
+
+diesel::table! {
+    credit_rating_bands (id) {
+        id -> BigInt,
+        a_from -> Integer,
+        b_from -> Integer,
+        c_from -> Integer,
+        w_payment_history -> Integer,
+        w_overdue -> Integer,
+        w_exposure -> Integer,
+        w_tenure -> Integer,
+        w_size -> Integer,
+        w_qualitative -> Integer,
+        size_full_at -> BigInt,
+        a_limit_bp -> Integer,
+        b_limit_bp -> Integer,
+        c_limit_bp -> Integer,
+        d_limit_bp -> Integer,
+        a_terms_days -> Integer,
+        b_terms_days -> Integer,
+        c_terms_days -> Integer,
+        d_terms_days -> Integer,
+        note -> Nullable<Text>,
+        effective_at -> Timestamp,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    credit_evaluations (id) {
+        id -> BigInt,
+        office_id -> BigInt,
+        customer_id -> BigInt,
+        bands_id -> BigInt,
+        facts -> Text,
+        scorecard -> Text,
+        score -> Integer,
+        rating -> Text,
+        proposed_limit -> BigInt,
+        proposed_terms_days -> Integer,
+        credit_limit -> BigInt,
+        payment_terms_days -> Integer,
+        limit_before -> BigInt,
+        note -> Nullable<Text>,
+        status -> Text,
+        approval_id -> Nullable<BigInt>,
+        rejection_reason -> Nullable<Text>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    credit_limit_changes (id) {
+        id -> BigInt,
+        office_id -> BigInt,
+        customer_id -> BigInt,
+        evaluation_id -> BigInt,
+        limit_before -> BigInt,
+        limit_after -> BigInt,
+        terms_before -> Integer,
+        terms_after -> Integer,
+        rating_before -> Nullable<Text>,
+        rating_after -> Text,
+        effective_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    credit_rating_bands,
+    credit_evaluations,
+    credit_limit_changes,
+);

@@ -1,0 +1,3 @@
+DROP TABLE credit_limit_changes;
+DROP TABLE credit_evaluations;
+DROP TABLE credit_rating_bands;
