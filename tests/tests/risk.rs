@@ -343,5 +343,14 @@ db_test! {
         app.get_as(&south, &format!("{RISKS}/{}", id(&company))).await.problem(404, "not_found");
         let listed = app.get_as(&south, RISKS).await.ok(200);
         assert_eq!(listed["items"].as_array().unwrap().len(), 8);
+
+        // A region's high risk is closed on company leadership's approval.
+        let d = app.act_as(&hq, &format!("{RISKS}/{}/close", id(&region)), &etag(&region),
+            &json!({"note": "區域項目已復工"})).await.ok(202);
+        assert_eq!((d["level"].clone(), d["office_id"].clone()), (json!("region"), Value::Null));
+        let decided = app.approve_as("hq.executive", d["approval_id"].as_i64().unwrap()).await;
+        assert_eq!(decided["status"], json!("approved"));
+        let closed = app.get_as(&south, &format!("{RISKS}/{}", id(&region))).await.ok(200);
+        assert_eq!(closed["status"], json!("closed"));
     }
 }

@@ -11,7 +11,7 @@
 use actix_web::{HttpResponse, get, post, web};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use kernel::responses::{ChangeErrors, ReadErrors, WriteErrors};
+use kernel::responses::{ChangeErrors, ReadErrors};
 use kernel::{Actor, ApiError, IfMatch, Page, PageRequest, Principal, ValidJson, ValidQuery, etag};
 use org::roles::{RISK_MANAGE, RISK_READ};
 use serde::{Deserialize, Serialize};
@@ -583,7 +583,7 @@ async fn close_by_hand(
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Warning id"), ("If-Match" = String, Header, description = "ETag last read")),
     request_body = OpenRisk,
-    responses((status = 201, description = "Opened", body = Risk, headers(("Location" = String), ("ETag" = String))), WriteErrors)
+    responses((status = 201, description = "Opened", body = Risk, headers(("Location" = String), ("ETag" = String))), ChangeErrors)
 )]
 #[post("/risk/warnings/{id}/open-risk")]
 async fn open_risk(
