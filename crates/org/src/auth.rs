@@ -483,7 +483,6 @@ pub struct MeUser {
     pub username: String,
     pub display_name: String,
     pub office_id: Option<i64>,
-    pub employee_id: Option<i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -526,13 +525,8 @@ pub struct Me {
 #[get("/me")]
 async fn get_me(db: web::Data<Db>, principal: Principal) -> Result<HttpResponse, ApiError> {
     let user_id = principal.user_id;
-    let (employee_id, rows) = db
+    let rows = db
         .run(move |conn| {
-            let employee_id: Option<i64> = users::table
-                .find(user_id)
-                .select(users::employee_id)
-                .first(conn)
-                .api()?;
             let today = today();
             #[allow(clippy::type_complexity)]
             let rows: Vec<(
@@ -564,7 +558,7 @@ async fn get_me(db: web::Data<Db>, principal: Principal) -> Result<HttpResponse,
                 .order(ra::id.asc())
                 .load(conn)
                 .api()?;
-            Ok((employee_id, rows))
+            Ok(rows)
         })
         .await?;
     let me = Me {
@@ -573,7 +567,6 @@ async fn get_me(db: web::Data<Db>, principal: Principal) -> Result<HttpResponse,
             username: principal.username.clone(),
             display_name: principal.display_name.clone(),
             office_id: principal.office_id,
-            employee_id,
         },
         roles: rows
             .into_iter()

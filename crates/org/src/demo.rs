@@ -81,7 +81,7 @@ pub fn create_admin(
     }
     transaction(conn, |conn| {
         let actor = system_actor("create-admin");
-        let user = insert_user(conn, username, display_name, password, None, None)?;
+        let user = insert_user(conn, username, display_name, password, None)?;
         audit::record(
             conn,
             &actor,
@@ -177,7 +177,7 @@ pub fn load_demo(conn: &mut AnyConnection) -> Result<DemoSummary, ApiError> {
                         name: &str,
                         office: Option<i64>|
          -> Result<i64, ApiError> {
-            let u = insert_user_hashed(conn, username, name, &hash, office, None)?;
+            let u = insert_user_hashed(conn, username, name, &hash, office)?;
             audit::record(
                 conn,
                 &actor,

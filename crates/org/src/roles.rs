@@ -46,6 +46,10 @@ pub const SERVICE_MANAGE: &str = "service:manage";
 pub const SERVICE_LEVEL_MANAGE: &str = "service_level:manage";
 pub const RISK_READ: &str = "risk:read";
 pub const RISK_MANAGE: &str = "risk:manage";
+pub const EMPLOYEE_READ: &str = "employee:read";
+pub const EMPLOYEE_MANAGE: &str = "employee:manage";
+pub const PERSONAL_DATA_READ: &str = "personal_data:read";
+pub const PERSONAL_DATA_MANAGE: &str = "personal_data:manage";
 
 /// Every permission, with what it allows.
 pub const PERMISSIONS: &[(&str, &str)] = &[
@@ -146,6 +150,22 @@ pub const PERMISSIONS: &[(&str, &str)] = &[
         RISK_MANAGE,
         "identify and assess risks, choose their responses, take and complete measures, assess residual risk, review and close risks (accepting a medium risk and closing a high one go through approval); define risk indicators, acknowledge and resolve their warnings and open risks from them; evaluate a customer's credit (the new terms go through approval); company-wide holders also the company's and regions' risks and indicators, the grade bands and the credit rating bands",
     ),
+    (
+        EMPLOYEE_READ,
+        "see employee files (position, department, grade, hire date, status, manager) without their personal data; everyone sees their own file with it",
+    ),
+    (
+        EMPLOYEE_MANAGE,
+        "open employee files and change their position, department, grade and manager",
+    ),
+    (
+        PERSONAL_DATA_READ,
+        "see employees' confidential personal data (ID number, birth date, address, phone, emergency contact, bank account); each read is audited",
+    ),
+    (
+        PERSONAL_DATA_MANAGE,
+        "record and change employees' confidential personal data",
+    ),
 ];
 
 /// What scope an assignment of the role must have.
@@ -185,6 +205,7 @@ const ALL_READ: &[&str] = &[
     TRIP_READ,
     SERVICE_READ,
     RISK_READ,
+    EMPLOYEE_READ,
 ];
 
 pub const ROLES: &[RoleDef] = &[
@@ -227,6 +248,8 @@ pub const ROLES: &[RoleDef] = &[
             SERVICE_LEVEL_MANAGE,
             RISK_READ,
             RISK_MANAGE,
+            EMPLOYEE_READ,
+            EMPLOYEE_MANAGE,
         ],
     },
     RoleDef {
@@ -290,6 +313,10 @@ pub const ROLES: &[RoleDef] = &[
             ROLE_ASSIGNMENT_READ,
             ROLE_ASSIGNMENT_MANAGE,
             TRIP_READ,
+            EMPLOYEE_READ,
+            EMPLOYEE_MANAGE,
+            PERSONAL_DATA_READ,
+            PERSONAL_DATA_MANAGE,
         ],
     },
     RoleDef {
@@ -331,6 +358,7 @@ pub const ROLES: &[RoleDef] = &[
             SALES_READ,
             SERVICE_READ,
             RISK_READ,
+            EMPLOYEE_READ,
         ],
     },
     RoleDef {
@@ -366,6 +394,8 @@ pub const ROLES: &[RoleDef] = &[
             SERVICE_LEVEL_MANAGE,
             RISK_READ,
             RISK_MANAGE,
+            EMPLOYEE_READ,
+            EMPLOYEE_MANAGE,
         ],
     },
     RoleDef {
@@ -393,6 +423,7 @@ pub const ROLES: &[RoleDef] = &[
             SERVICE_MANAGE,
             RISK_READ,
             RISK_MANAGE,
+            EMPLOYEE_READ,
         ],
     },
     RoleDef {
@@ -414,6 +445,7 @@ pub const ROLES: &[RoleDef] = &[
             SERVICE_READ,
             SERVICE_MANAGE,
             RISK_READ,
+            EMPLOYEE_READ,
         ],
     },
     RoleDef {
@@ -439,6 +471,10 @@ pub const ROLES: &[RoleDef] = &[
             SALES_MANAGE,
             TRIP_READ,
             SERVICE_READ,
+            EMPLOYEE_READ,
+            EMPLOYEE_MANAGE,
+            PERSONAL_DATA_READ,
+            PERSONAL_DATA_MANAGE,
         ],
     },
     RoleDef {
@@ -456,6 +492,7 @@ pub const ROLES: &[RoleDef] = &[
             SALES_MANAGE,
             SERVICE_READ,
             SERVICE_MANAGE,
+            EMPLOYEE_READ,
         ],
     },
     RoleDef {
@@ -471,6 +508,7 @@ pub const ROLES: &[RoleDef] = &[
             CUSTOMER_MANAGE,
             SALES_READ,
             SALES_MANAGE,
+            EMPLOYEE_READ,
         ],
     },
     RoleDef {
@@ -486,6 +524,7 @@ pub const ROLES: &[RoleDef] = &[
             SALES_READ,
             SERVICE_READ,
             SERVICE_MANAGE,
+            EMPLOYEE_READ,
         ],
     },
     RoleDef {
@@ -501,6 +540,7 @@ pub const ROLES: &[RoleDef] = &[
             SALES_READ,
             SERVICE_READ,
             SERVICE_MANAGE,
+            EMPLOYEE_READ,
         ],
     },
     RoleDef {
@@ -516,6 +556,7 @@ pub const ROLES: &[RoleDef] = &[
             SALES_READ,
             SERVICE_READ,
             SERVICE_MANAGE,
+            EMPLOYEE_READ,
         ],
     },
     RoleDef {

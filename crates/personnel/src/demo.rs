@@ -1,4 +1,5 @@
-//! Demo trips: in every office the sales representative has one trip approved by
+//! Demo personnel: every demo user's employee file ([`crate::employees::demo`]),
+//! and trips: in every office the sales representative has one trip approved by
 //! the department supervisor and the director, starting in a week, and one
 //! waiting for the supervisor — both applied for and decided through the same
 //! functions and the real approval engine. A trip that already took place
@@ -56,8 +57,16 @@ fn in_days(n: u64) -> Result<chrono::NaiveDate, ApiError> {
         .ok_or_else(|| ApiError::internal(std::io::Error::other("date out of range")))
 }
 
-/// Loads the demo trips into offices that have none. Returns how many.
+/// Loads the demo employee files (when there are none) and the demo trips
+/// into offices that have none. Returns how many trips.
 pub fn load(conn: &mut AnyConnection, registry: &Registry) -> Result<usize, ApiError> {
+    let files: i64 = store::schema::employees::table
+        .count()
+        .get_result(conn)
+        .api()?;
+    if files == 0 {
+        transaction(conn, |conn| crate::employees::demo::load(conn, today()))?;
+    }
     let offices: Vec<(i64, String)> = offices::table
         .filter(offices::status.eq("active"))
         .select((offices::id, offices::code))

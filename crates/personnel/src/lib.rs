@@ -1,11 +1,13 @@
-//! Personnel (人員管理): the people side of an office. This first part holds
+//! Personnel (人員管理): the people side of an office. So far it holds
 //! business trips (出差) — applied for and approved before the trip, reported on
-//! with the actual cost after it. Recruitment, onboarding, probation, training,
+//! with the actual cost after it — and the employee file (員工檔案) with its
+//! confidential personal data ([`employees`]). Recruitment, onboarding, probation, training,
 //! attendance, leave, appraisal and payroll follow. Other domains read its facts
 //! through [`facts`].
 
 pub(crate) mod common;
 pub mod demo;
+pub mod employees;
 pub mod facts;
 pub mod trips;
 
@@ -17,6 +19,7 @@ use workflow::ApprovalDocument;
 /// Mounts the personnel routes (under the gateway's `/api/v1`).
 pub fn configure(cfg: &mut ServiceConfig) {
     trips::configure(cfg);
+    employees::api::configure(cfg);
 }
 
 /// The personnel documents that go through the approval engine.

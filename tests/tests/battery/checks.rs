@@ -116,8 +116,7 @@ impl Battery<'_> {
                     }
                 }
                 if !named_any {
-                    // A number kept for a record this database does not hold
-                    // (`employee_id`: the HR file's number).
+                    // A number kept for a record this database does not hold.
                     eprintln!(
                         "battery: {} {}: `{}` names no table: not checked as a reference",
                         op.method,

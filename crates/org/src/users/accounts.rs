@@ -33,8 +33,6 @@ pub struct User {
     pub active: bool,
     /// The user's office; `null` for HQ staff.
     pub office_id: Option<i64>,
-    /// The linked employee record, once personnel records exist.
-    pub employee_id: Option<i64>,
     #[serde(with = "kernel::time::utc")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: NaiveDateTime,
@@ -50,7 +48,6 @@ type UserColumns = (
     users::display_name,
     users::active,
     users::office_id,
-    users::employee_id,
     users::created_at,
     users::updated_at,
     users::version,
@@ -62,7 +59,6 @@ const USER_COLUMNS: UserColumns = (
     users::display_name,
     users::active,
     users::office_id,
-    users::employee_id,
     users::created_at,
     users::updated_at,
     users::version,
@@ -101,7 +97,6 @@ pub struct CreateUser {
     pub password: String,
     /// The user's office; omit for HQ staff (needs company-wide `user:manage`).
     pub office_id: Option<i64>,
-    pub employee_id: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -112,9 +107,6 @@ pub struct UpdateUser {
     pub display_name: Option<String>,
     /// `false` deactivates the account: its tokens stop working at once.
     pub active: Option<bool>,
-    #[serde(default, deserialize_with = "kernel::extract::nullable")]
-    #[schema(value_type = Option<i64>)]
-    pub employee_id: Option<Option<i64>>,
 }
 
 #[derive(Debug, Deserialize, Validate, IntoParams)]
@@ -248,7 +240,6 @@ pub(super) async fn create_user(
                 &body.display_name,
                 &body.password,
                 body.office_id,
-                body.employee_id,
             )?;
             audit::record(
                 conn,
@@ -272,7 +263,6 @@ pub fn insert_user(
     display_name: &str,
     plain_password: &str,
     office_id: Option<i64>,
-    employee_id: Option<i64>,
 ) -> Result<User, ApiError> {
     insert_user_hashed(
         conn,
@@ -280,7 +270,6 @@ pub fn insert_user(
         display_name,
         &password::hash(plain_password)?,
         office_id,
-        employee_id,
     )
 }
 
@@ -291,7 +280,6 @@ pub fn insert_user_hashed(
     display_name: &str,
     hash: &str,
     office_id: Option<i64>,
-    employee_id: Option<i64>,
 ) -> Result<User, ApiError> {
     let now = now_db();
     diesel::insert_into(users::table)
@@ -301,7 +289,6 @@ pub fn insert_user_hashed(
             users::password_hash.eq(hash),
             users::active.eq(true),
             users::office_id.eq(office_id),
-            users::employee_id.eq(employee_id),
             users::password_changed_at.eq(now),
             users::created_at.eq(now),
             users::updated_at.eq(now),
@@ -439,7 +426,6 @@ pub(super) async fn update_user(
                         users::display_name
                             .eq(body.display_name.as_deref().unwrap_or(&before.display_name)),
                         users::active.eq(body.active.unwrap_or(before.active)),
-                        users::employee_id.eq(body.employee_id.unwrap_or(before.employee_id)),
                         users::updated_at.eq(now_db()),
                         users::version.eq(users::version + 1),
                     ))

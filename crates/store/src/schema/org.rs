@@ -94,7 +94,6 @@ diesel::table! {
         password_hash -> Text,
         active -> Bool,
         office_id -> Nullable<BigInt>,
-        employee_id -> Nullable<BigInt>,
         password_changed_at -> Timestamp,
         created_at -> Timestamp,
         updated_at -> Timestamp,
