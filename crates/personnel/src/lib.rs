@@ -20,6 +20,7 @@ use workflow::ApprovalDocument;
 pub fn configure(cfg: &mut ServiceConfig) {
     trips::configure(cfg);
     employees::api::configure(cfg);
+    employees::contracts::configure(cfg);
 }
 
 /// The personnel documents that go through the approval engine.

@@ -452,6 +452,27 @@ async fn get_employee(
         .json(file))
 }
 
+/// The file `id` as the caller reaches it under `perm` (403 without it, 404
+/// outside its reach), with the actor acting on it.
+pub(crate) fn employee_for(
+    conn: &mut AnyConnection,
+    p: &Principal,
+    perm: kernel::Permission,
+    id: i64,
+) -> Result<(Employee, Actor), ApiError> {
+    let reach = p.require(perm)?;
+    let employee = store::load_scoped!(
+        conn,
+        reach = reach,
+        from = (e::table.select(Employee::as_select()), e::office_id, e::id),
+        Employee,
+        id,
+        "employee"
+    )?;
+    let authority = p.authorize(perm, employee.office_id)?;
+    Ok((employee, p.actor(authority)))
+}
+
 /// The file `id` the caller may change under `perm`, at the version read.
 fn for_change(
     conn: &mut AnyConnection,
@@ -460,23 +481,14 @@ fn for_change(
     id: i64,
     read_version: i64,
 ) -> Result<(Employee, Actor), ApiError> {
-    let reach = p.require(perm)?;
-    let before = store::load_scoped!(
-        conn,
-        reach = reach,
-        from = (e::table.select(Employee::as_select()), e::office_id, e::id),
-        Employee,
-        id,
-        "employee"
-    )?;
-    let authority = p.authorize(perm, before.office_id)?;
+    let (before, actor) = employee_for(conn, p, perm, id)?;
     if before.version != read_version {
         return Err(kernel::concurrency::version_conflict(before.version));
     }
     if before.status == EmployeeStatus::Left.as_str() {
         return Err(ApiError::invalid_transition("change", &before.status, &[]));
     }
-    Ok((before, p.actor(authority)))
+    Ok((before, actor))
 }
 
 /// Change an employee's name, department, position, grade or manager

@@ -2,7 +2,10 @@
 //! people of HQ), numbered in the office, in the department they work in,
 //! with their role as position and the office director as manager; each
 //! office's sales representative is on probation and has personal data on
-//! file (a resident ID number with a valid check digit).
+//! file (a resident ID number with a valid check digit). Everyone has a
+//! three-year labour contract from their hire day (the sales
+//! representative's with three months of probation), but the market
+//! specialist, whose one-year contract ends in 25 days.
 
 use chrono::{Days, NaiveDate};
 use diesel::prelude::*;
@@ -11,6 +14,7 @@ use store::schema::{offices, role_assignments as ra, users};
 use store::{AnyConnection, DbResultExt};
 
 use super::api::{CreateEmployee, open};
+use super::contracts::{ContractKind, SignLabourContract, sign};
 use super::{EmployeeStatus, PersonalData};
 
 /// 17 digits with their check character.
@@ -108,7 +112,40 @@ pub fn load(conn: &mut AnyConnection, today: NaiveDate) -> Result<usize, ApiErro
             manager_employee_id: office.and_then(|o| directors.get(&o).copied()),
             personal,
         };
-        let row = open(conn, &actor, office, &body, kernel::time::now_db())?;
+        let now = kernel::time::now_db();
+        let row = open(conn, &actor, office, &body, now)?;
+        // A three-year contract from the hire day, the probation months on
+        // the one on probation; the market specialist's one-year contract
+        // ends in 25 days.
+        let market = username.ends_with(".market_specialist");
+        let (starts_on, ends_on) = if market {
+            (
+                today.checked_sub_days(Days::new(340)).unwrap_or(today),
+                today.checked_add_days(Days::new(25)).unwrap_or(today),
+            )
+        } else {
+            (
+                hired,
+                hired
+                    .checked_add_months(chrono::Months::new(36))
+                    .and_then(|d| d.pred_opt())
+                    .unwrap_or(hired),
+            )
+        };
+        sign(
+            conn,
+            &actor,
+            &row,
+            &SignLabourContract {
+                kind: ContractKind::FixedTerm,
+                starts_on,
+                ends_on: Some(ends_on),
+                probation_months: if rep { 3 } else { 0 },
+                signed_on: starts_on,
+                note: None,
+            },
+            now,
+        )?;
         if let (Some(o), true) = (office, username.ends_with(".office_director")) {
             directors.insert(o, row.id);
         }

@@ -14,6 +14,7 @@
 //! clear: the trail holds it masked ([`PersonalData::masked`]).
 
 pub mod api;
+pub mod contracts;
 pub mod demo;
 
 use chrono::{NaiveDate, NaiveDateTime};

@@ -61,5 +61,60 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    probation_limits (id) {
+        id -> BigInt,
+        kind -> Text,
+        term_from_months -> Nullable<Integer>,
+        term_below_months -> Nullable<Integer>,
+        max_probation_months -> Integer,
+        effective_from -> Date,
+        note -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    labour_contracts (id) {
+        id -> BigInt,
+        employee_id -> BigInt,
+        office_id -> Nullable<BigInt>,
+        kind -> Text,
+        starts_on -> Date,
+        ends_on -> Nullable<Date>,
+        probation_months -> Integer,
+        signed_on -> Date,
+        renews_contract_id -> Nullable<BigInt>,
+        status -> Text,
+        note -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    confidentiality_agreements (id) {
+        id -> BigInt,
+        employee_id -> BigInt,
+        office_id -> Nullable<BigInt>,
+        signed_on -> Date,
+        scope -> Text,
+        ends_on -> Nullable<Date>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(employee_personal_data -> employees (employee_id));
-diesel::allow_tables_to_appear_in_same_query!(employees, employee_personal_data);
+diesel::joinable!(labour_contracts -> employees (employee_id));
+diesel::joinable!(confidentiality_agreements -> employees (employee_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    employees,
+    employee_personal_data,
+    probation_limits,
+    labour_contracts,
+    confidentiality_agreements,
+);

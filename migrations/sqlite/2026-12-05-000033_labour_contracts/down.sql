@@ -1,0 +1,3 @@
+DROP TABLE confidentiality_agreements;
+DROP TABLE labour_contracts;
+DROP TABLE probation_limits;
