@@ -125,11 +125,31 @@ db_test! {
         let written = app.audit_events("employee", id(&plain));
         assert_eq!(written.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["create", "record_personal_data"]);
 
-        // The director changes the post details under If-Match.
-        let changed = app.patch_as(&director, &format!("{EMPLOYEES}/{}", id(&plain)), &etag(&recorded),
-            &json!({"position": "市場部主管", "grade": "M1"})).await.ok(200);
-        assert_eq!((changed["position"].clone(), changed["grade"].clone()), (json!("市場部主管"), json!("M1")));
-        app.patch_as(&agent, &format!("{EMPLOYEES}/{}", id(&plain)), &etag(&changed), &json!({"grade": "M2"})).await
+        // A promotion goes through the position history, with its reason; the
+        // file follows. The PATCH no longer takes the post.
+        let today = chrono::Utc::now().date_naive();
+        let path = format!("{EMPLOYEES}/{}/position-changes", id(&plain));
+        let promotion = json!({"kind": "promotion", "position": "市場部主管", "grade": "M1",
+            "reason": "試用期表現優秀", "effective_on": today});
+        let mut future = promotion.clone();
+        future["effective_on"] = json!(today + chrono::Duration::days(1));
+        let res = app.act_as(&director, &path, &etag(&recorded), &future).await;
+        assert_eq!(res.problem(422, "validation_failed")["errors"][0]["field"], "effective_on");
+        let change = app.act_as(&director, &path, &etag(&recorded), &promotion).await.ok(201);
+        assert_eq!((change["from_position"].clone(), change["to_position"].clone(), change["from_grade"].clone(), change["to_grade"].clone()),
+            (json!("市場專員"), json!("市場部主管"), Value::Null, json!("M1")));
+        let now = app.get_as(&director, &format!("{EMPLOYEES}/{}", id(&plain))).await.ok(200);
+        assert_eq!((now["position"].clone(), now["grade"].clone()), (json!("市場部主管"), json!("M1")));
+        let res = app.act_as(&director, &path, &etag(&now), &promotion).await;
+        assert_eq!(res.problem(422, "validation_failed")["errors"][0]["code"], "unchanged");
+        let history = app.get_as(&agent, &path).await.ok(200);
+        assert_eq!(history["items"].as_array().unwrap().len(), 1);
+        let res = app.patch_as(&director, &format!("{EMPLOYEES}/{}", id(&plain)), &etag(&now), &json!({"grade": "M2"})).await;
+        assert_eq!(res.problem(400, "unknown_field")["errors"][0]["field"], "grade");
+        let renamed = app.patch_as(&director, &format!("{EMPLOYEES}/{}", id(&plain)), &etag(&now),
+            &json!({"name": "周敏華"})).await.ok(200);
+        assert_eq!(renamed["name"], json!("周敏華"));
+        app.patch_as(&agent, &format!("{EMPLOYEES}/{}", id(&plain)), &etag(&renamed), &json!({"name": "x"})).await
             .problem(403, "forbidden");
     }
 }

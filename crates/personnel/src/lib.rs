@@ -21,6 +21,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     trips::configure(cfg);
     employees::api::configure(cfg);
     employees::contracts::configure(cfg);
+    employees::positions::configure(cfg);
 }
 
 /// The personnel documents that go through the approval engine.

@@ -2,7 +2,7 @@
 //! belongs; its personal data only with `personal_data:manage`), list and
 //! read files (`employee:read`; the personal data only for
 //! `personal_data:read` there or the person, each such read audited), one's
-//! own file, change the post details, and record personal data.
+//! own file, change the name or manager, and record personal data.
 
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -83,23 +83,15 @@ pub struct CreateEmployee {
     pub personal: Option<PersonalData>,
 }
 
-/// A change of the post details; the personal data has its own action and
-/// the status its own flows.
+/// A change of the name or manager. The department, position and grade
+/// change through the position history (`/position-changes`), the personal
+/// data through its own action, the status through its own flows.
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangeEmployee {
     #[validate(length(min = 1, max = 100))]
     #[schema(min_length = 1, max_length = 100)]
     pub name: Option<String>,
-    #[serde(default, deserialize_with = "kernel::extract::nullable")]
-    #[schema(value_type = Option<i64>)]
-    pub department_id: Option<Option<i64>>,
-    #[validate(length(min = 1, max = 100))]
-    #[schema(min_length = 1, max_length = 100)]
-    pub position: Option<String>,
-    #[serde(default, deserialize_with = "kernel::extract::nullable")]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 20)]
-    pub grade: Option<Option<String>>,
     #[serde(default, deserialize_with = "kernel::extract::nullable")]
     #[schema(value_type = Option<i64>)]
     pub manager_employee_id: Option<Option<i64>>,
@@ -474,7 +466,7 @@ pub(crate) fn employee_for(
 }
 
 /// The file `id` the caller may change under `perm`, at the version read.
-fn for_change(
+pub(crate) fn for_change(
     conn: &mut AnyConnection,
     p: &Principal,
     perm: kernel::Permission,
@@ -491,9 +483,8 @@ fn for_change(
     Ok((before, actor))
 }
 
-/// Change an employee's name, department, position, grade or manager
-/// (`employee:manage` over the office). A file of someone who left is
-/// read-only.
+/// Change an employee's name or manager (`employee:manage` over the
+/// office). A file of someone who left is read-only.
 #[utoipa::path(
     tag = "personnel",
     security(("bearer" = [])),
@@ -510,27 +501,9 @@ async fn change_employee(
     body: ValidJson<ChangeEmployee>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, b) = (id.into_inner(), body.into_inner());
-    if let Some(Some(grade)) = &b.grade
-        && (grade.is_empty() || grade.chars().count() > 20)
-    {
-        return Err(ApiError::invalid_field(
-            "grade",
-            "length",
-            "1 to 20 characters",
-        ));
-    }
     let row = db
         .tx(move |conn| {
             let (before, actor) = for_change(conn, &p, EMPLOYEE_MANAGE, id, if_match.0)?;
-            let department = b.department_id.unwrap_or(before.department_id);
-            if let Some(dept) = department.filter(|d| Some(*d) != before.department_id) {
-                match before.office_id {
-                    Some(o) => org::scope::department_of_office(conn, "department_id", dept, o)?,
-                    None => {
-                        return Err(store::scoped::no_such("department_id", "active department"));
-                    }
-                }
-            }
             let manager = b.manager_employee_id.unwrap_or(before.manager_employee_id);
             if let Some(m) = manager.filter(|m| Some(*m) != before.manager_employee_id) {
                 if m == before.id {
@@ -543,24 +516,13 @@ async fn change_employee(
                 manager_of(conn, m, before.office_id)?;
             }
             let name = b.name.clone().unwrap_or_else(|| before.name.clone());
-            let position = b
-                .position
-                .clone()
-                .unwrap_or_else(|| before.position.clone());
-            let grade = b.grade.clone().unwrap_or_else(|| before.grade.clone());
             let after: Employee = store::update_versioned!(
                 conn,
                 e,
                 Employee,
                 before,
                 now_db(),
-                (
-                    e::name.eq(name),
-                    e::department_id.eq(department),
-                    e::position.eq(position),
-                    e::grade.eq(grade),
-                    e::manager_employee_id.eq(manager),
-                )
+                (e::name.eq(name), e::manager_employee_id.eq(manager),)
             )?;
             audit::record(
                 conn,

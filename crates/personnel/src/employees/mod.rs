@@ -16,6 +16,7 @@
 pub mod api;
 pub mod contracts;
 pub mod demo;
+pub mod positions;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;

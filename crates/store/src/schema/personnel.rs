@@ -108,7 +108,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    employee_position_changes (id) {
+        id -> BigInt,
+        employee_id -> BigInt,
+        office_id -> Nullable<BigInt>,
+        kind -> Text,
+        from_department_id -> Nullable<BigInt>,
+        to_department_id -> Nullable<BigInt>,
+        from_position -> Text,
+        to_position -> Text,
+        from_grade -> Nullable<Text>,
+        to_grade -> Nullable<Text>,
+        reason -> Text,
+        effective_on -> Date,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(employee_personal_data -> employees (employee_id));
+diesel::joinable!(employee_position_changes -> employees (employee_id));
 diesel::joinable!(labour_contracts -> employees (employee_id));
 diesel::joinable!(confidentiality_agreements -> employees (employee_id));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -117,4 +137,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     probation_limits,
     labour_contracts,
     confidentiality_agreements,
+    employee_position_changes,
 );
