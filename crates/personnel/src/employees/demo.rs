@@ -31,7 +31,7 @@ fn id_number(first17: &str) -> String {
 
 /// Opens a file for every demo user; returns how many.
 pub fn load(conn: &mut AnyConnection, today: NaiveDate) -> Result<usize, ApiError> {
-    let people: Vec<(i64, String, String, Option<i64>)> = users::table
+    let mut people: Vec<(i64, String, String, Option<i64>)> = users::table
         .filter(users::active.eq(true))
         .order(users::id.asc())
         .select((
@@ -51,9 +51,8 @@ pub fn load(conn: &mut AnyConnection, today: NaiveDate) -> Result<usize, ApiErro
     let mut numbers: std::collections::BTreeMap<Option<i64>, usize> = Default::default();
     let mut directors: std::collections::BTreeMap<i64, i64> = Default::default();
     // Directors first, so the others can name them as manager.
-    let mut ordered = people.clone();
-    ordered.sort_by_key(|(_, name, _, _)| !name.ends_with(".office_director"));
-    for (user, username, display, office) in ordered {
+    people.sort_by_key(|(_, name, _, _)| !name.ends_with(".office_director"));
+    for (user, username, display, office) in people {
         let role: Option<String> = ra::table
             .filter(ra::user_id.eq(user))
             .filter(ra::ended_at.is_null())

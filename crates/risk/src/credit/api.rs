@@ -475,13 +475,7 @@ async fn list_evaluations(
                     q = q.filter(ce::customer_id.eq(v));
                 }
                 if let Some(v) = f.status {
-                    let s = match v {
-                        EvaluationStatus::InApproval => "in_approval",
-                        EvaluationStatus::Approved => "approved",
-                        EvaluationStatus::Rejected => "rejected",
-                        EvaluationStatus::Withdrawn => "withdrawn",
-                    };
-                    q = q.filter(ce::status.eq(s));
+                    q = q.filter(ce::status.eq(v.as_str()));
                 }
                 q
             })?;

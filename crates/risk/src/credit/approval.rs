@@ -36,6 +36,17 @@ pub enum EvaluationStatus {
     Withdrawn,
 }
 
+impl EvaluationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvaluationStatus::InApproval => "in_approval",
+            EvaluationStatus::Approved => "approved",
+            EvaluationStatus::Rejected => "rejected",
+            EvaluationStatus::Withdrawn => "withdrawn",
+        }
+    }
+}
+
 /// A credit evaluation.
 #[derive(Debug, Clone, Serialize, Queryable, Selectable, ToSchema)]
 #[diesel(table_name = ce)]
