@@ -56,7 +56,8 @@ db_test! {
 
         // Every demo user has a file; the office's are listed to the office.
         let users: i64 = app.conn(|c| store::schema::users::table.count().get_result(c).unwrap());
-        let files: i64 = app.conn(|c| store::schema::employees::table.count().get_result(c).unwrap());
+        let files: i64 = app.conn(|c| store::schema::employees::table
+            .filter(store::schema::employees::user_id.is_not_null()).count().get_result(c).unwrap());
         assert_eq!(files, users);
         let mine = app.get_as(&rep, &format!("{EMPLOYEES}/me")).await.ok(200);
         assert_eq!((mine["status"].clone(), mine["user_id"].clone()), (json!("probation"), json!(app.user_id("gz01.sales_rep"))));

@@ -372,3 +372,18 @@ async fn list_asset_assignments(
         .await?;
     Ok(HttpResponse::Ok().json(page))
 }
+
+/// The assets in use that `user_id` holds as custodian, as (id, number,
+/// name), oldest first (personnel's leaving waits until none is left).
+pub fn held_by(
+    conn: &mut AnyConnection,
+    user_id: i64,
+) -> Result<Vec<(i64, String, String)>, ApiError> {
+    fa::table
+        .filter(fa::custodian_user_id.eq(user_id))
+        .filter(fa::status.eq("in_use"))
+        .order(fa::id.asc())
+        .select((fa::id, fa::number, fa::name))
+        .load(conn)
+        .api()
+}

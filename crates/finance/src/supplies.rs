@@ -502,3 +502,22 @@ async fn list_movements(
         .await?;
     Ok(HttpResponse::Ok().json(page))
 }
+
+/// Whether movement `movement_id` is an issue of supplies at `office_id` to
+/// `user_id` (personnel's onboarding checks the supplies it names this way).
+pub fn issued_to(
+    conn: &mut AnyConnection,
+    movement_id: i64,
+    office_id: i64,
+    user_id: i64,
+) -> Result<bool, ApiError> {
+    let n: i64 = sm::table
+        .filter(sm::id.eq(movement_id))
+        .filter(sm::office_id.eq(office_id))
+        .filter(sm::kind.eq("issue"))
+        .filter(sm::employee_user_id.eq(user_id))
+        .count()
+        .get_result(conn)
+        .api()?;
+    Ok(n > 0)
+}

@@ -36,7 +36,7 @@ pub fn load(conn: &mut AnyConnection, registry: &workflow::Registry) -> Result<L
     // their plans.
     let next_year = chrono::Datelike::year(&kernel::time::now()) + 1;
     sales_pipeline::targets::demo::load(conn, next_year)?;
-    let trips = personnel::demo::load(conn, registry)?;
+    let trips = personnel::demo::load(conn, registry, &crate::facts::personnel::sources())?;
     let expense_claims =
         finance::demo::load(conn, registry, &crate::facts::finance::PersonnelTrips)?;
     let service_requests =

@@ -1,5 +1,5 @@
 //! Demo personnel: every demo user's employee file ([`crate::employees::demo`]),
-//! and trips: in every office the sales representative has one trip approved by
+//! each office's recruitment ([`crate::recruitment::demo`]), and trips: in every office the sales representative has one trip approved by
 //! the department supervisor and the director, starting in a week, and one
 //! waiting for the supervisor — both applied for and decided through the same
 //! functions and the real approval engine. A trip that already took place
@@ -14,9 +14,10 @@ use workflow::Registry;
 use workflow::engine::{Decide, decide, load_instance};
 
 use crate::common::today;
+use crate::facts::PersonnelSources;
 use crate::trips::{CreateBusinessTrip, apply};
 
-fn user(conn: &mut AnyConnection, name: &str) -> Result<i64, ApiError> {
+pub(crate) fn user(conn: &mut AnyConnection, name: &str) -> Result<i64, ApiError> {
     users::table
         .filter(users::username.eq(name))
         .select(users::id)
@@ -24,11 +25,23 @@ fn user(conn: &mut AnyConnection, name: &str) -> Result<i64, ApiError> {
         .found("demo user")
 }
 
-fn approve(
+pub(crate) fn approve(
     conn: &mut AnyConnection,
     registry: &Registry,
     username: &str,
     approval: i64,
+) -> Result<(), ApiError> {
+    approve_saying(conn, registry, username, approval, "同意出差")
+}
+
+/// `username` approves the step of `approval` waiting for them, with
+/// `comment`.
+pub(crate) fn approve_saying(
+    conn: &mut AnyConnection,
+    registry: &Registry,
+    username: &str,
+    approval: i64,
+    comment: &str,
 ) -> Result<(), ApiError> {
     let user_id = user(conn, username)?;
     let principal = org::principal::load_principal(conn, user_id)?;
@@ -36,7 +49,7 @@ fn approve(
         .ok_or_else(|| ApiError::not_found("approval"))?
         .version;
     let decision = Decide::Approve {
-        comment: Some("同意出差".to_owned()),
+        comment: Some(comment.to_owned()),
     };
     decide(conn, registry, &principal, approval, version, decision).map(drop)
 }
@@ -57,9 +70,14 @@ fn in_days(n: u64) -> Result<chrono::NaiveDate, ApiError> {
         .ok_or_else(|| ApiError::internal(std::io::Error::other("date out of range")))
 }
 
-/// Loads the demo employee files (when there are none) and the demo trips
-/// into offices that have none. Returns how many trips.
-pub fn load(conn: &mut AnyConnection, registry: &Registry) -> Result<usize, ApiError> {
+/// Loads the demo employee files (when there are none), and the demo trips
+/// and recruitment ([`crate::recruitment::demo`]) into offices that have
+/// none. Returns how many trips.
+pub fn load(
+    conn: &mut AnyConnection,
+    registry: &Registry,
+    sources: &PersonnelSources,
+) -> Result<usize, ApiError> {
     let files: i64 = store::schema::employees::table
         .count()
         .get_result(conn)
@@ -73,6 +91,11 @@ pub fn load(conn: &mut AnyConnection, registry: &Registry) -> Result<usize, ApiE
         .order(offices::id)
         .load(conn)
         .api()?;
+    for (office, code) in &offices {
+        transaction(conn, |conn| {
+            crate::recruitment::demo::load_office(conn, registry, sources, *office, code)
+        })?;
+    }
     transaction(conn, |conn| {
         let mut count = 0;
         for (office, code) in offices {

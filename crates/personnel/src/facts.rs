@@ -70,3 +70,40 @@ pub fn trips_covering(
         .load(conn)
         .api()
 }
+
+/// An asset a person still holds.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct HeldAsset {
+    pub id: i64,
+    #[schema(example = "FA-GZ01-2026-000001")]
+    pub number: String,
+    #[schema(example = "筆記本電腦")]
+    pub name: String,
+}
+
+/// What personnel reads of finance, wired by the gateway: the supplies issued
+/// to a new hire (the onboarding checklist names the issue) and the fixed
+/// assets a leaver still holds (the handover waits until they are returned).
+pub trait FinancePersonnelFacts: Send + Sync {
+    /// Whether movement `movement_id` is an issue of supplies at `office_id`
+    /// to `user_id`.
+    fn supply_issued(
+        &self,
+        conn: &mut AnyConnection,
+        movement_id: i64,
+        office_id: i64,
+        user_id: i64,
+    ) -> Result<bool, ApiError>;
+    /// The assets in use whose custodian is `user_id`.
+    fn assets_held(
+        &self,
+        conn: &mut AnyConnection,
+        user_id: i64,
+    ) -> Result<Vec<HeldAsset>, ApiError>;
+}
+
+/// The other domains' facts personnel reads, as app data.
+#[derive(Clone)]
+pub struct PersonnelSources {
+    pub finance: std::sync::Arc<dyn FinancePersonnelFacts>,
+}

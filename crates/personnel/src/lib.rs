@@ -1,14 +1,18 @@
 //! Personnel (人員管理): the people side of an office. So far it holds
 //! business trips (出差) — applied for and approved before the trip, reported on
 //! with the actual cost after it — and the employee file (員工檔案) with its
-//! confidential personal data ([`employees`]). Recruitment, onboarding, probation, training,
-//! attendance, leave, appraisal and payroll follow. Other domains read its facts
+//! confidential personal data ([`employees`]), recruitment against approved
+//! plans ([`recruitment`]) and the new hire's onboarding ([`onboarding`]).
+//! Probation, leaving, training, attendance, leave, appraisal and payroll
+//! follow. Other domains read its facts
 //! through [`facts`].
 
 pub(crate) mod common;
 pub mod demo;
 pub mod employees;
 pub mod facts;
+pub mod onboarding;
+pub mod recruitment;
 pub mod trips;
 
 use std::sync::Arc;
@@ -22,9 +26,16 @@ pub fn configure(cfg: &mut ServiceConfig) {
     employees::api::configure(cfg);
     employees::contracts::configure(cfg);
     employees::positions::configure(cfg);
+    recruitment::plans::configure(cfg);
+    recruitment::candidates::configure(cfg);
+    recruitment::hire::configure(cfg);
+    onboarding::configure(cfg);
 }
 
 /// The personnel documents that go through the approval engine.
 pub fn documents() -> Vec<Arc<dyn ApprovalDocument>> {
-    vec![Arc::new(trips::BusinessTripDocument)]
+    vec![
+        Arc::new(trips::BusinessTripDocument),
+        Arc::new(recruitment::plans::RecruitmentPlanDocument),
+    ]
 }

@@ -4,4 +4,5 @@
 
 pub mod after_sales;
 pub mod finance;
+pub mod personnel;
 pub mod risk;

@@ -448,3 +448,38 @@ pub(super) async fn update_user(
         .insert_header(etag(user.version))
         .json(user))
 }
+
+/// Deactivates `user_id` if active (a leaver's last day), audited in the
+/// caller's transaction; its tokens stop working at once. `None` when it was
+/// already inactive.
+pub fn deactivate(
+    conn: &mut AnyConnection,
+    actor: &kernel::Actor,
+    user_id: i64,
+) -> Result<Option<User>, ApiError> {
+    let before: User = users::table
+        .find(user_id)
+        .select(USER_COLUMNS)
+        .first(conn)
+        .found("user")?;
+    if !before.active {
+        return Ok(None);
+    }
+    let after: User = diesel::update(users::table.find(user_id))
+        .set((
+            users::active.eq(false),
+            users::updated_at.eq(now_db()),
+            users::version.eq(users::version + 1),
+        ))
+        .returning(USER_COLUMNS)
+        .get_result(conn)
+        .api()?;
+    audit::record(
+        conn,
+        actor,
+        Change::new("deactivate", "user", user_id, after.office_id)
+            .before(&before)
+            .after(&after),
+    )?;
+    Ok(Some(after))
+}

@@ -537,3 +537,91 @@ pub(super) async fn end_role_assignment(
         .await?;
     Ok(HttpResponse::Ok().json(row))
 }
+
+/// Assigns the office-level role `role` to `user_id` at `office_id` from
+/// `valid_from` (hiring gives a new account its first role this way), audited
+/// in the caller's transaction. The director is appointed only through
+/// `/org/role-assignments` (one per office); `field` names the body field
+/// the role came from.
+pub fn assign_at_office(
+    conn: &mut AnyConnection,
+    actor: &kernel::Actor,
+    field: &str,
+    user_id: i64,
+    role: &str,
+    office_id: i64,
+    valid_from: NaiveDate,
+) -> Result<RoleAssignment, ApiError> {
+    let def = roles::role(role)
+        .filter(|d| d.level == RoleLevel::Office)
+        .ok_or_else(|| {
+            ApiError::invalid_field(
+                field,
+                "not_an_office_role",
+                "is not a built-in office role; see GET /org/roles",
+            )
+        })?;
+    if def.code == "office_director" {
+        return Err(ApiError::invalid_field(
+            field,
+            "not_allowed",
+            "the director is appointed through /org/role-assignments",
+        ));
+    }
+    let row: RoleAssignment = diesel::insert_into(ra::table)
+        .values((
+            ra::user_id.eq(user_id),
+            ra::role.eq(def.code),
+            ra::scope_kind.eq(scope_str(ScopeKind::Office)),
+            ra::office_id.eq(Some(office_id)),
+            ra::valid_from.eq(valid_from),
+            ra::created_at.eq(now_db()),
+            ra::created_by.eq(actor.user_id),
+        ))
+        .returning(ra::all_columns)
+        .get_result(conn)
+        .api()?;
+    audit::record(
+        conn,
+        actor,
+        Change::new("assign_role", "role_assignment", row.id, row.office_id).after(&row),
+    )?;
+    Ok(row)
+}
+
+/// Ends every assignment of `user_id` not yet ended, none running past `on`
+/// (a leaver's last day), each audited; returns them as ended.
+pub fn end_all_of(
+    conn: &mut AnyConnection,
+    actor: &kernel::Actor,
+    user_id: i64,
+    on: NaiveDate,
+) -> Result<Vec<RoleAssignment>, ApiError> {
+    let running: Vec<RoleAssignment> = ra::table
+        .filter(ra::user_id.eq(user_id))
+        .filter(ra::ended_at.is_null())
+        .order(ra::id.asc())
+        .select(RoleAssignment::as_select())
+        .load(conn)
+        .api()?;
+    let mut ended = Vec::with_capacity(running.len());
+    for before in running {
+        let after: RoleAssignment = diesel::update(ra::table.find(before.id))
+            .set((
+                ra::ended_at.eq(Some(now_db())),
+                ra::valid_to.eq(Some(before.valid_to.map_or(on, |d| d.min(on)))),
+            ))
+            .returning(ra::all_columns)
+            .get_result(conn)
+            .api()?;
+        audit::record(
+            conn,
+            actor,
+            Change::new("end_role", "role_assignment", after.id, after.office_id)
+                .before(&before)
+                .after(&after),
+        )?;
+        ended.push(after);
+    }
+    Ok(ended)
+}

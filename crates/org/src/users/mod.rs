@@ -11,10 +11,12 @@ mod assignments;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub use accounts::{
-    CreateUser, ListUsers, UpdateUser, User, insert_user, insert_user_hashed, validate_username,
+    CreateUser, ListUsers, UpdateUser, User, deactivate, insert_user, insert_user_hashed,
+    validate_username,
 };
 pub use assignments::{
     CreateRoleAssignment, ListRoleAssignments, RoleAssignment, RoleInfo, ScopeKind,
+    assign_at_office, end_all_of,
 };
 
 use accounts::{create_user, get_user, list_users, update_user};

@@ -84,6 +84,9 @@ pub struct Employee {
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: NaiveDateTime,
     pub version: i64,
+    /// The mentor assigned at onboarding (入職導師), an employee of the
+    /// same office.
+    pub mentor_employee_id: Option<i64>,
 }
 
 /// Confidential personal data (個人資料): shown only to HQ HR, the office's

@@ -1,4 +1,5 @@
-//! Personnel: business trips, employee files and their personal data.
+//! Personnel: business trips, employee files and their personal data,
+//! recruitment and onboarding.
 
 diesel::table! {
     business_trips (id) {
@@ -42,6 +43,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
+        mentor_employee_id -> Nullable<BigInt>,
     }
 }
 
@@ -127,10 +129,103 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    recruitment_plans (id) {
+        id -> BigInt,
+        office_id -> BigInt,
+        number -> Text,
+        post -> Text,
+        department_id -> Nullable<BigInt>,
+        headcount -> Integer,
+        hired -> Integer,
+        requirements -> Text,
+        channels -> Text,
+        stages -> Text,
+        reason -> Text,
+        wanted_by -> Date,
+        status -> Text,
+        approval_id -> Nullable<BigInt>,
+        rejection_reason -> Nullable<Text>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    candidates (id) {
+        id -> BigInt,
+        office_id -> BigInt,
+        plan_id -> BigInt,
+        name -> Text,
+        phone -> Nullable<Text>,
+        email -> Nullable<Text>,
+        source -> Text,
+        resume_ref -> Nullable<Text>,
+        stage -> Text,
+        rejected_at_stage -> Nullable<Text>,
+        rejection_reason -> Nullable<Text>,
+        employee_id -> Nullable<BigInt>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    candidate_stage_results (id) {
+        id -> BigInt,
+        candidate_id -> BigInt,
+        office_id -> BigInt,
+        stage -> Text,
+        interviewers -> Text,
+        score -> Nullable<Integer>,
+        notes -> Nullable<Text>,
+        passed -> Bool,
+        recorded_by -> BigInt,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    onboarding_template_items (id) {
+        id -> BigInt,
+        effective_from -> Date,
+        position -> Integer,
+        kind -> Text,
+        title -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    onboarding_items (id) {
+        id -> BigInt,
+        employee_id -> BigInt,
+        office_id -> Nullable<BigInt>,
+        position -> Integer,
+        kind -> Text,
+        title -> Text,
+        done_at -> Nullable<Timestamp>,
+        done_by -> Nullable<BigInt>,
+        note -> Nullable<Text>,
+        contract_id -> Nullable<BigInt>,
+        supply_movement_id -> Nullable<BigInt>,
+        mentor_employee_id -> Nullable<BigInt>,
+        version -> BigInt,
+    }
+}
+
 diesel::joinable!(employee_personal_data -> employees (employee_id));
 diesel::joinable!(employee_position_changes -> employees (employee_id));
 diesel::joinable!(labour_contracts -> employees (employee_id));
 diesel::joinable!(confidentiality_agreements -> employees (employee_id));
+diesel::joinable!(candidates -> recruitment_plans (plan_id));
+diesel::joinable!(candidate_stage_results -> candidates (candidate_id));
+diesel::joinable!(onboarding_items -> employees (employee_id));
 diesel::allow_tables_to_appear_in_same_query!(
     employees,
     employee_personal_data,
@@ -138,4 +233,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     labour_contracts,
     confidentiality_agreements,
     employee_position_changes,
+    recruitment_plans,
+    candidates,
+    candidate_stage_results,
+    onboarding_template_items,
+    onboarding_items,
 );
