@@ -3,8 +3,9 @@
 //! skipped stage refused); hired into an employee file with a login and a
 //! role in one transaction; the onboarding checklist completed item by item
 //! by its rules (the contract signed first, the supplies issued through
-//! finance, the mentor named), which starts the probation; and the plan's
-//! headcount never exceeded.
+//! finance, the mentor named), which starts the probation; the mentor's and
+//! the supervisor's evaluations and the conversion the director approves; and
+//! the plan's headcount never exceeded.
 
 use branchline_tests::{TestApp, db_test, json};
 use diesel::prelude::*;
@@ -230,6 +231,26 @@ db_test! {
         assert_eq!(linked.1, Some(id(&issued)));
         let trail: Vec<String> = app.audit_events("employee", file).into_iter().map(|e| e.action).collect();
         assert!(trail.contains(&"start_onboarding".to_owned()) && trail.contains(&"start_probation".to_owned()));
+
+        // The probation: with a mentor on the file both the mentor's and the
+        // supervisor's evaluations come before the conversion, which the
+        // director approves.
+        let evaluations = format!("{EMPLOYEES}/{file}/probation-evaluations");
+        let conversions = format!("{EMPLOYEES}/{file}/probation-conversions");
+        app.post_as(&ops, &evaluations, &json!({"evaluator_role": "supervisor", "score": 84,
+            "comments": "能獨立拜訪客戶", "recommendation": "convert"})).await.ok(201);
+        let problem = app.post_as(&ops, &conversions, &json!({"outcome": "convert", "reason": "考核合格"})).await
+            .problem(422, "validation_failed");
+        assert_eq!(problem["errors"][0]["field"], json!("evaluations"));
+        app.post_as(&ops, &evaluations, &json!({"evaluator_role": "mentor", "score": 84,
+            "comments": "x", "recommendation": "convert"})).await.problem(403, "forbidden");
+        app.post_as(&rep, &evaluations, &json!({"evaluator_role": "mentor", "score": 90,
+            "comments": "產品知識紮實，客戶反饋良好", "recommendation": "convert"})).await.ok(201);
+        let conversion = app.post_as(&ops, &conversions, &json!({"outcome": "convert",
+            "reason": "導師與主管均建議轉正"})).await.ok(201);
+        app.approve_as("gz01.office_director", conversion["approval_id"].as_i64().unwrap()).await;
+        let regular = app.get_as(&new, &format!("{EMPLOYEES}/me")).await.ok(200);
+        assert_eq!(regular["status"], json!("regular"));
     }
 }
 

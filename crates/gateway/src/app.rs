@@ -169,7 +169,7 @@ impl Modify for BearerAuth {
         (name = "approvals", description = "The approval engine: inbox, chains, decisions, policies"),
         (name = "sales", description = "Sales pipeline: customer files, contacts, interactions"),
         (name = "finance", description = "Finance: expense claims and HQ pre-approvals"),
-        (name = "personnel", description = "Personnel: employee files with their confidential personal data, labour contracts and position history; recruitment plans approved before candidates pass their stages and are hired; onboarding checklists; business trips, approved before and reported on after"),
+        (name = "personnel", description = "Personnel: employee files with their confidential personal data, labour contracts and position history; recruitment plans approved before candidates pass their stages and are hired; onboarding checklists; probation evaluations and conversions through approval; leaving with its handover; business trips, approved before and reported on after"),
         (name = "after-sales", description = "After-sales: working calendars and service levels; inquiries, complaints and suggestions timed by them; service tickets of the repair chain with warranty, parts and quotations; return visits; the knowledge base; satisfaction surveys and improvement actions; service indicators"),
         (name = "risk", description = "Risk: the risk register of offices, regions and the company with each risk's file, grade bands HQ sets, responses, measures, residual assessment and reviews, decisions through approval, and the risk matrix"),
         (name = "operations", description = "Liveness, readiness and metrics"),

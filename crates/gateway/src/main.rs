@@ -232,6 +232,11 @@ fn serve(db: Db, config: Config) -> Result<(), String> {
         every(&state_db, 60, "risk indicators evaluated", |conn, now| {
             risk::indicators::evaluate::evaluate_due(conn, &gateway::facts::risk::sources(), now)
         });
+        // Leavers whose handover is complete leave on their last day: the
+        // login deactivated, the roles ended. Claimed the same way.
+        every(&state_db, 60, "leavers gone", |conn, now| {
+            personnel::leaving::finalize_due(conn, now)
+        });
         // Expired idempotency records are removed hourly; every replica may do it.
         every(
             &state_db,

@@ -114,6 +114,16 @@ impl Actor {
             request_id: Some("demo-loader".to_owned()),
         }
     }
+
+    /// A background job of the server writing as nobody, named in the audit
+    /// trail's request id (`leaving-finalization`, say).
+    pub fn job(name: &str) -> Actor {
+        Actor {
+            user_id: None,
+            acting_for: None,
+            request_id: Some(name.to_owned()),
+        }
+    }
 }
 
 /// The request's id, set by the gateway's middleware.

@@ -1,5 +1,7 @@
 //! Demo personnel: every demo user's employee file ([`crate::employees::demo`]),
-//! each office's recruitment ([`crate::recruitment::demo`]), and trips: in every office the sales representative has one trip approved by
+//! each office's recruitment ([`crate::recruitment::demo`]), the sales
+//! representative's probation evaluated and put up for conversion, the staff
+//! member resigning with the handover under way, and trips: in every office the sales representative has one trip approved by
 //! the department supervisor and the director, starting in a week, and one
 //! waiting for the supervisor — both applied for and decided through the same
 //! functions and the real approval engine. A trip that already took place
@@ -14,7 +16,13 @@ use workflow::Registry;
 use workflow::engine::{Decide, decide, load_instance};
 
 use crate::common::today;
+use crate::employees::Employee;
 use crate::facts::PersonnelSources;
+use crate::leaving::{LeavingKind, RecordHandover, hand_over, open_leaving};
+use crate::probation::{
+    EvaluateProbation, EvaluatorRole, ProbationOutcome, RequestConversion, record_evaluation,
+    request,
+};
 use crate::trips::{CreateBusinessTrip, apply};
 
 pub(crate) fn user(conn: &mut AnyConnection, name: &str) -> Result<i64, ApiError> {
@@ -93,7 +101,10 @@ pub fn load(
         .api()?;
     for (office, code) in &offices {
         transaction(conn, |conn| {
-            crate::recruitment::demo::load_office(conn, registry, sources, *office, code)
+            if crate::recruitment::demo::load_office(conn, registry, sources, *office, code)? {
+                probation_and_leaving(conn, registry, code)?;
+            }
+            Ok::<_, ApiError>(())
         })?;
     }
     transaction(conn, |conn| {
@@ -158,4 +169,75 @@ pub fn load(
         }
         Ok(count)
     })
+}
+
+/// The employee file of demo user `username`.
+fn file_of(conn: &mut AnyConnection, username: &str) -> Result<Employee, ApiError> {
+    let user_id = user(conn, username)?;
+    store::schema::employees::table
+        .filter(store::schema::employees::user_id.eq(user_id))
+        .select(Employee::as_select())
+        .first(conn)
+        .found("demo employee")
+}
+
+/// In office `code`: the sales representative on probation evaluated by the
+/// director (their manager) and put up for an early conversion, waiting for
+/// the director; the office's staff member resigning in two weeks, the
+/// handover named but not complete.
+fn probation_and_leaving(
+    conn: &mut AnyConnection,
+    registry: &Registry,
+    code: &str,
+) -> Result<(), ApiError> {
+    let prefix = code.to_lowercase();
+    let rep = file_of(conn, &format!("{prefix}.sales_rep"))?;
+    let director = user(conn, &format!("{prefix}.office_director"))?;
+    let director = org::principal::load_principal(conn, director)?;
+    record_evaluation(
+        conn,
+        &director,
+        &rep,
+        &EvaluateProbation {
+            evaluator_role: EvaluatorRole::Supervisor,
+            score: 88,
+            comments: "熟悉產品，已獨立跟進三個重點客戶，回款及時".to_owned(),
+            recommendation: ProbationOutcome::Convert,
+        },
+    )?;
+    let ops = user(conn, &format!("{prefix}.operations_specialist"))?;
+    let ops_actor = Actor::demo_loader(Some(ops));
+    request(
+        conn,
+        registry,
+        &ops_actor,
+        &rep,
+        &RequestConversion {
+            outcome: ProbationOutcome::Convert,
+            extend_months: None,
+            last_day: None,
+            reason: "試用期表現優秀，主管建議提前轉正".to_owned(),
+        },
+    )?;
+    let staff = file_of(conn, &format!("{prefix}.staff"))?;
+    let leaving = open_leaving(
+        conn,
+        &ops_actor,
+        &staff,
+        LeavingKind::Resignation,
+        "個人發展原因",
+        today().checked_add_days(Days::new(14)).unwrap_or(today()),
+    )?;
+    let colleague = file_of(conn, &format!("{prefix}.operations_specialist"))?;
+    hand_over(
+        conn,
+        &ops_actor,
+        &leaving,
+        &RecordHandover {
+            archives_to_employee_id: Some(colleague.id),
+            customers_to_employee_id: None,
+            note: Some("文件檔案已交接；客戶待定".to_owned()),
+        },
+    )?;
+    Ok(())
 }

@@ -2,16 +2,18 @@
 //! business trips (出差) — applied for and approved before the trip, reported on
 //! with the actual cost after it — and the employee file (員工檔案) with its
 //! confidential personal data ([`employees`]), recruitment against approved
-//! plans ([`recruitment`]) and the new hire's onboarding ([`onboarding`]).
-//! Probation, leaving, training, attendance, leave, appraisal and payroll
-//! follow. Other domains read its facts
+//! plans ([`recruitment`]), the new hire's onboarding ([`onboarding`]), the
+//! probation and its conversion ([`probation`]) and leaving with its handover
+//! ([`leaving`]). Training, attendance, leave, appraisal and payroll follow. Other domains read its facts
 //! through [`facts`].
 
 pub(crate) mod common;
 pub mod demo;
 pub mod employees;
 pub mod facts;
+pub mod leaving;
 pub mod onboarding;
+pub mod probation;
 pub mod recruitment;
 pub mod trips;
 
@@ -30,6 +32,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     recruitment::candidates::configure(cfg);
     recruitment::hire::configure(cfg);
     onboarding::configure(cfg);
+    probation::configure(cfg);
+    leaving::configure(cfg);
 }
 
 /// The personnel documents that go through the approval engine.
@@ -37,5 +41,6 @@ pub fn documents() -> Vec<Arc<dyn ApprovalDocument>> {
     vec![
         Arc::new(trips::BusinessTripDocument),
         Arc::new(recruitment::plans::RecruitmentPlanDocument),
+        Arc::new(probation::ConversionDocument),
     ]
 }

@@ -73,6 +73,10 @@ const UNGUARDED: &[(&str, &str)] = &[
         "the applicant's own request",
     ),
     (
+        "POST /api/v1/personnel/employees/{id}/probation-evaluations",
+        "the mentor and the manager on the file evaluate whatever their role",
+    ),
+    (
         "POST /api/v1/personnel/trips",
         "anyone of an office applies for their own trip",
     ),

@@ -51,6 +51,17 @@ pub enum ContractKind {
 }
 
 impl ContractKind {
+    /// The kind stored as `name`.
+    pub fn parse(name: &str) -> Option<ContractKind> {
+        [
+            ContractKind::FixedTerm,
+            ContractKind::OpenEnded,
+            ContractKind::PerTask,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ContractKind::FixedTerm => "fixed_term",
@@ -244,7 +255,7 @@ pub fn max_probation(
 
 /// The probation limits in force for a contract starting `on`: the rows of
 /// the latest set effective by then.
-fn limits_in_force(
+pub(crate) fn limits_in_force(
     conn: &mut AnyConnection,
     on: NaiveDate,
 ) -> Result<Vec<ProbationLimit>, ApiError> {

@@ -1,5 +1,5 @@
 //! Personnel: business trips, employee files and their personal data,
-//! recruitment and onboarding.
+//! recruitment, onboarding, probation and leaving.
 
 diesel::table! {
     business_trips (id) {
@@ -219,6 +219,60 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    probation_evaluations (id) {
+        id -> BigInt,
+        employee_id -> BigInt,
+        office_id -> Nullable<BigInt>,
+        evaluator_user_id -> BigInt,
+        evaluator_role -> Text,
+        score -> Integer,
+        comments -> Text,
+        recommendation -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    probation_conversions (id) {
+        id -> BigInt,
+        employee_id -> BigInt,
+        office_id -> Nullable<BigInt>,
+        outcome -> Text,
+        extend_months -> Nullable<Integer>,
+        last_day -> Nullable<Date>,
+        reason -> Text,
+        status -> Text,
+        approval_id -> Nullable<BigInt>,
+        rejection_reason -> Nullable<Text>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    leavings (id) {
+        id -> BigInt,
+        employee_id -> BigInt,
+        office_id -> Nullable<BigInt>,
+        kind -> Text,
+        reason -> Text,
+        last_day -> Date,
+        archives_to_employee_id -> Nullable<BigInt>,
+        customers_to_employee_id -> Nullable<BigInt>,
+        handover_note -> Nullable<Text>,
+        status -> Text,
+        completed_at -> Nullable<Timestamp>,
+        left_at -> Nullable<Timestamp>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
 diesel::joinable!(employee_personal_data -> employees (employee_id));
 diesel::joinable!(employee_position_changes -> employees (employee_id));
 diesel::joinable!(labour_contracts -> employees (employee_id));
@@ -226,6 +280,8 @@ diesel::joinable!(confidentiality_agreements -> employees (employee_id));
 diesel::joinable!(candidates -> recruitment_plans (plan_id));
 diesel::joinable!(candidate_stage_results -> candidates (candidate_id));
 diesel::joinable!(onboarding_items -> employees (employee_id));
+diesel::joinable!(probation_evaluations -> employees (employee_id));
+diesel::joinable!(probation_conversions -> employees (employee_id));
 diesel::allow_tables_to_appear_in_same_query!(
     employees,
     employee_personal_data,
@@ -238,4 +294,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     candidate_stage_results,
     onboarding_template_items,
     onboarding_items,
+    probation_evaluations,
+    probation_conversions,
+    leavings,
 );

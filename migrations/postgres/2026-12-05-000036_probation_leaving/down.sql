@@ -1,0 +1,3 @@
+DROP TABLE leavings;
+DROP TABLE probation_conversions;
+DROP TABLE probation_evaluations;
