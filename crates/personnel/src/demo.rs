@@ -1,7 +1,8 @@
 //! Demo personnel: every demo user's employee file ([`crate::employees::demo`]),
 //! each office's recruitment ([`crate::recruitment::demo`]), the sales
 //! representative's probation evaluated and put up for conversion, the staff
-//! member resigning with the handover under way, and trips: in every office the sales representative has one trip approved by
+//! member resigning with the handover under way, the year's training plan
+//! with a session held ([`crate::training::demo`]), and trips: in every office the sales representative has one trip approved by
 //! the department supervisor and the director, starting in a week, and one
 //! waiting for the supervisor — both applied for and decided through the same
 //! functions and the real approval engine. A trip that already took place
@@ -103,6 +104,7 @@ pub fn load(
         transaction(conn, |conn| {
             if crate::recruitment::demo::load_office(conn, registry, sources, *office, code)? {
                 probation_and_leaving(conn, registry, code)?;
+                crate::training::demo::load_office(conn, registry, *office, code)?;
             }
             Ok::<_, ApiError>(())
         })?;
@@ -172,7 +174,7 @@ pub fn load(
 }
 
 /// The employee file of demo user `username`.
-fn file_of(conn: &mut AnyConnection, username: &str) -> Result<Employee, ApiError> {
+pub(crate) fn file_of(conn: &mut AnyConnection, username: &str) -> Result<Employee, ApiError> {
     let user_id = user(conn, username)?;
     store::schema::employees::table
         .filter(store::schema::employees::user_id.eq(user_id))

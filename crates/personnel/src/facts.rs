@@ -107,3 +107,37 @@ pub trait FinancePersonnelFacts: Send + Sync {
 pub struct PersonnelSources {
     pub finance: std::sync::Arc<dyn FinancePersonnelFacts>,
 }
+
+/// An employee's training over a period, as appraisal reads it (training
+/// completion as an indicator).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TrainingRecord {
+    /// Sessions held in the period they were put on, results recorded.
+    pub sessions: i64,
+    pub attended: i64,
+    pub passed: i64,
+}
+
+/// The training record of `employee` for sessions held `from`..=`to`.
+pub fn training_record(
+    conn: &mut AnyConnection,
+    employee: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<TrainingRecord, ApiError> {
+    use store::schema::{training_attendances as ta, training_sessions as ts};
+    let rows: Vec<(Option<bool>, Option<bool>)> = ta::table
+        .inner_join(ts::table)
+        .filter(ta::employee_id.eq(employee))
+        .filter(ts::status.eq("held"))
+        .filter(ts::held_on.ge(from))
+        .filter(ts::held_on.le(to))
+        .select((ta::attended, ta::passed))
+        .load(conn)
+        .api()?;
+    Ok(TrainingRecord {
+        sessions: rows.len() as i64,
+        attended: rows.iter().filter(|(a, _)| *a == Some(true)).count() as i64,
+        passed: rows.iter().filter(|(_, p)| *p == Some(true)).count() as i64,
+    })
+}

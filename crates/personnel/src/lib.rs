@@ -4,7 +4,9 @@
 //! confidential personal data ([`employees`]), recruitment against approved
 //! plans ([`recruitment`]), the new hire's onboarding ([`onboarding`]), the
 //! probation and its conversion ([`probation`]) and leaving with its handover
-//! ([`leaving`]). Training, attendance, leave, appraisal and payroll follow. Other domains read its facts
+//! ([`leaving`]), training with its plans, sessions, results and
+//! certificates ([`training`]). Attendance, leave, appraisal and payroll
+//! follow. Other domains read its facts
 //! through [`facts`].
 
 pub(crate) mod common;
@@ -15,6 +17,7 @@ pub mod leaving;
 pub mod onboarding;
 pub mod probation;
 pub mod recruitment;
+pub mod training;
 pub mod trips;
 
 use std::sync::Arc;
@@ -34,6 +37,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
     onboarding::configure(cfg);
     probation::configure(cfg);
     leaving::configure(cfg);
+    training::plans::configure(cfg);
+    training::sessions::configure(cfg);
+    training::certificates::configure(cfg);
 }
 
 /// The personnel documents that go through the approval engine.
@@ -42,5 +48,6 @@ pub fn documents() -> Vec<Arc<dyn ApprovalDocument>> {
         Arc::new(trips::BusinessTripDocument),
         Arc::new(recruitment::plans::RecruitmentPlanDocument),
         Arc::new(probation::ConversionDocument),
+        Arc::new(training::plans::TrainingPlanDocument),
     ]
 }

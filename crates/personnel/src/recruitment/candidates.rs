@@ -181,16 +181,7 @@ pub(crate) fn candidate_for(
     perm: kernel::Permission,
     id: i64,
 ) -> Result<(Candidate, Actor), ApiError> {
-    let reach = p.require(perm)?;
-    let row = store::load_scoped!(
-        conn,
-        reach = reach,
-        from = (c::table.select(Candidate::as_select()), c::office_id, c::id),
-        Candidate,
-        id,
-        "candidate"
-    )?;
-    let authority = p.authorize(perm, Some(row.office_id))?;
+    let (row, authority) = store::load_scoped!(conn, p, perm, c, Candidate, id, "candidate");
     Ok((row, p.actor(authority)))
 }
 

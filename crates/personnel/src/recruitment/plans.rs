@@ -262,20 +262,8 @@ pub(crate) fn plan_for(
     perm: kernel::Permission,
     id: i64,
 ) -> Result<(RecruitmentPlan, Actor), ApiError> {
-    let reach = p.require(perm)?;
-    let plan = store::load_scoped!(
-        conn,
-        reach = reach,
-        from = (
-            rp::table.select(RecruitmentPlan::as_select()),
-            rp::office_id,
-            rp::id
-        ),
-        RecruitmentPlan,
-        id,
-        "recruitment plan"
-    )?;
-    let authority = p.authorize(perm, Some(plan.office_id))?;
+    let (plan, authority) =
+        store::load_scoped!(conn, p, perm, rp, RecruitmentPlan, id, "recruitment plan");
     Ok((plan, p.actor(authority)))
 }
 

@@ -1,5 +1,5 @@
 //! Personnel: business trips, employee files and their personal data,
-//! recruitment, onboarding, probation and leaving.
+//! recruitment, onboarding, probation, leaving, training and certificates.
 
 diesel::table! {
     business_trips (id) {
@@ -273,6 +273,105 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    training_needs (id) {
+        id -> BigInt,
+        office_id -> BigInt,
+        year -> Integer,
+        topic -> Text,
+        audience -> Text,
+        reason -> Text,
+        employee_id -> Nullable<BigInt>,
+        plan_id -> Nullable<BigInt>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    training_plans (id) {
+        id -> BigInt,
+        office_id -> BigInt,
+        number -> Text,
+        year -> Integer,
+        goals -> Text,
+        budget -> BigInt,
+        status -> Text,
+        approval_id -> Nullable<BigInt>,
+        rejection_reason -> Nullable<Text>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    training_plan_items (id) {
+        id -> BigInt,
+        plan_id -> BigInt,
+        office_id -> BigInt,
+        position -> Integer,
+        content -> Text,
+        method -> Text,
+        lecturer -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        budget -> BigInt,
+    }
+}
+
+diesel::table! {
+    training_sessions (id) {
+        id -> BigInt,
+        office_id -> BigInt,
+        plan_item_id -> BigInt,
+        title -> Text,
+        held_on -> Date,
+        lecturer -> Text,
+        review_after_weeks -> Integer,
+        status -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    training_attendances (id) {
+        id -> BigInt,
+        session_id -> BigInt,
+        office_id -> BigInt,
+        employee_id -> BigInt,
+        attended -> Nullable<Bool>,
+        exam_score -> Nullable<Integer>,
+        passed -> Nullable<Bool>,
+        participant_score -> Nullable<Integer>,
+        supervisor_score -> Nullable<Integer>,
+        supervisor_assessment -> Nullable<Text>,
+        assessed_by -> Nullable<BigInt>,
+        assessed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    employee_certificates (id) {
+        id -> BigInt,
+        employee_id -> BigInt,
+        office_id -> Nullable<BigInt>,
+        name -> Text,
+        issuer -> Text,
+        number -> Nullable<Text>,
+        issued_on -> Date,
+        expires_on -> Nullable<Date>,
+        session_id -> Nullable<BigInt>,
+        reward_due -> Bool,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(employee_personal_data -> employees (employee_id));
 diesel::joinable!(employee_position_changes -> employees (employee_id));
 diesel::joinable!(labour_contracts -> employees (employee_id));
@@ -282,6 +381,11 @@ diesel::joinable!(candidate_stage_results -> candidates (candidate_id));
 diesel::joinable!(onboarding_items -> employees (employee_id));
 diesel::joinable!(probation_evaluations -> employees (employee_id));
 diesel::joinable!(probation_conversions -> employees (employee_id));
+diesel::joinable!(training_plan_items -> training_plans (plan_id));
+diesel::joinable!(training_sessions -> training_plan_items (plan_item_id));
+diesel::joinable!(training_attendances -> training_sessions (session_id));
+diesel::joinable!(training_attendances -> employees (employee_id));
+diesel::joinable!(employee_certificates -> employees (employee_id));
 diesel::allow_tables_to_appear_in_same_query!(
     employees,
     employee_personal_data,
@@ -297,4 +401,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     probation_evaluations,
     probation_conversions,
     leavings,
+    training_needs,
+    training_plans,
+    training_plan_items,
+    training_sessions,
+    training_attendances,
+    employee_certificates,
 );
