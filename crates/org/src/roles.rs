@@ -152,11 +152,11 @@ pub const PERMISSIONS: &[(&str, &str)] = &[
     ),
     (
         EMPLOYEE_READ,
-        "see employee files (position, department, grade, hire date, status, manager, contracts, position history, onboarding, probation evaluations and conversions, leavings, training history and certificates) without their personal data, recruitment plans and their candidates, training needs, plans and sessions; everyone sees their own file with it",
+        "see employee files (position, department, grade, hire date, status, manager, contracts, position history, onboarding, probation evaluations and conversions, leavings, training history, certificates, rewards and sanctions) without their personal data, recruitment plans and their candidates, training needs, plans and sessions; everyone sees their own file with it",
     ),
     (
         EMPLOYEE_MANAGE,
-        "open employee files and change their position, department, grade and manager; sign labour contracts; make recruitment plans (they go through approval), assess, reject and hire candidates (a login for the hire also needs `user:manage` and `role_assignment:manage`); complete onboarding checklists (company-wide holders: the onboarding template); evaluate a probation as supervisor and ask for its conversion, extension or end (through approval); record a resignation or dismissal and its handover; collect training needs, make the annual training plan (through approval), hold its sessions, record their results and assess participants; record certificates",
+        "open employee files and change their position, department, grade and manager; sign labour contracts; make recruitment plans (they go through approval), assess, reject and hire candidates (a login for the hire also needs `user:manage` and `role_assignment:manage`); complete onboarding checklists (company-wide holders: the onboarding template); evaluate a probation as supervisor and ask for its conversion, extension or end (through approval); record a resignation or dismissal and its handover; collect training needs, make the annual training plan (through approval), hold its sessions, record their results and assess participants; record certificates; propose rewards and sanctions (through approval)",
     ),
     (
         PERSONAL_DATA_READ,

@@ -31,6 +31,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     employees::api::configure(cfg);
     employees::contracts::configure(cfg);
     employees::positions::configure(cfg);
+    employees::rewards::configure(cfg);
     recruitment::plans::configure(cfg);
     recruitment::candidates::configure(cfg);
     recruitment::hire::configure(cfg);
@@ -49,5 +50,6 @@ pub fn documents() -> Vec<Arc<dyn ApprovalDocument>> {
         Arc::new(recruitment::plans::RecruitmentPlanDocument),
         Arc::new(probation::ConversionDocument),
         Arc::new(training::plans::TrainingPlanDocument),
+        Arc::new(employees::rewards::RewardDocument),
     ]
 }

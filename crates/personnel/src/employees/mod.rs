@@ -17,6 +17,7 @@ pub mod api;
 pub mod contracts;
 pub mod demo;
 pub mod positions;
+pub mod rewards;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;

@@ -1,11 +1,13 @@
 //! Demo training: in every office two needs, the year's plan covering them
 //! approved by the director and HQ HR, and a session held a week ago with
 //! its results — the sales representative passed and earned a certificate,
-//! the market specialist passed, the service agent was absent.
+//! the market specialist passed, the service agent was absent — and the
+//! certificate rewarded with a bonus the director approved.
 
 use chrono::{Datelike, Days, NaiveDate};
+use diesel::prelude::*;
 use kernel::{Actor, ApiError};
-use store::AnyConnection;
+use store::{AnyConnection, DbResultExt};
 use workflow::Registry;
 
 use super::TrainingMethod;
@@ -15,6 +17,7 @@ use super::sessions::{
     CreateTrainingSession, RecordTrainingResults, TrainingResult, plan, results,
 };
 use crate::demo::{approve_saying, file_of, user};
+use crate::employees::rewards::{ProposeRewardSanction, RewardCategory, submit};
 
 /// Loads office `office`'s (code `code`) demo training.
 pub fn load_office(
@@ -141,6 +144,33 @@ pub fn load_office(
                 result(agent.id, None, None),
             ],
         },
+    )?;
+    // The certificate is rewarded with a bonus the director approves.
+    let certificate: i64 = store::schema::employee_certificates::table
+        .filter(store::schema::employee_certificates::employee_id.eq(rep.id))
+        .filter(store::schema::employee_certificates::reward_due.eq(true))
+        .select(store::schema::employee_certificates::id)
+        .first(conn)
+        .api()?;
+    let reward = submit(
+        conn,
+        registry,
+        &actor,
+        &rep,
+        &ProposeRewardSanction {
+            category: RewardCategory::Bonus,
+            amount: Some(50_000),
+            reason: "取得 LED 工礦燈產品認證".to_owned(),
+            occurred_on: held_on,
+            certificate_id: Some(certificate),
+        },
+    )?;
+    approve_saying(
+        conn,
+        registry,
+        &format!("{prefix}.office_director"),
+        reward.approval_id.unwrap_or_default(),
+        "同意獎勵",
     )?;
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! Personnel: business trips, employee files and their personal data,
-//! recruitment, onboarding, probation, leaving, training and certificates.
+//! recruitment, onboarding, probation, leaving, training, certificates,
+//! rewards and sanctions.
 
 diesel::table! {
     business_trips (id) {
@@ -372,6 +373,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    rewards_sanctions (id) {
+        id -> BigInt,
+        employee_id -> BigInt,
+        office_id -> Nullable<BigInt>,
+        kind -> Text,
+        category -> Text,
+        amount -> Nullable<BigInt>,
+        reason -> Text,
+        occurred_on -> Date,
+        certificate_id -> Nullable<BigInt>,
+        status -> Text,
+        approval_id -> Nullable<BigInt>,
+        rejection_reason -> Nullable<Text>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
 diesel::joinable!(employee_personal_data -> employees (employee_id));
 diesel::joinable!(employee_position_changes -> employees (employee_id));
 diesel::joinable!(labour_contracts -> employees (employee_id));
@@ -386,6 +408,7 @@ diesel::joinable!(training_sessions -> training_plan_items (plan_item_id));
 diesel::joinable!(training_attendances -> training_sessions (session_id));
 diesel::joinable!(training_attendances -> employees (employee_id));
 diesel::joinable!(employee_certificates -> employees (employee_id));
+diesel::joinable!(rewards_sanctions -> employees (employee_id));
 diesel::allow_tables_to_appear_in_same_query!(
     employees,
     employee_personal_data,
@@ -407,4 +430,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     training_sessions,
     training_attendances,
     employee_certificates,
+    rewards_sanctions,
 );
