@@ -2,7 +2,7 @@
 //! documents, sign the labour contract, receive office supplies, pass the
 //! induction training (company, culture, rules, products) and get a mentor.
 //! The checklist comes from a template HQ keeps as data with effective days
-//! (`/personnel/onboarding-template`); hiring opens the hire's checklist from
+//! (`/personnel/onboarding-checklist`); hiring opens the hire's checklist from
 //! the set in force on the hire day. Each item is completed once, by
 //! `employee:manage` over the office:
 //!
@@ -416,7 +416,7 @@ pub fn complete(
     params(TemplateOn),
     responses((status = 200, description = "The items of the set in force", body = Vec<OnboardingTemplateItem>), ReadErrors)
 )]
-#[get("/personnel/onboarding-template")]
+#[get("/personnel/onboarding-checklist")]
 async fn get_template(
     db: web::Data<Db>,
     p: Principal,
@@ -437,7 +437,7 @@ async fn get_template(
     request_body = SetOnboardingTemplate,
     responses((status = 201, description = "Set", body = Vec<OnboardingTemplateItem>), WriteErrors)
 )]
-#[post("/personnel/onboarding-template")]
+#[post("/personnel/onboarding-checklist")]
 async fn set_template(
     db: web::Data<Db>,
     p: Principal,
@@ -484,7 +484,9 @@ async fn set_template(
             audit::record(
                 conn,
                 &actor,
-                Change::new("create", "onboarding_template", first, None).after(&items),
+                Change::new("create", "onboarding_template", first, None).after(
+                    &serde_json::json!({"effective_from": b.effective_from, "items": &items}),
+                ),
             )?;
             Ok(items)
         })

@@ -74,13 +74,23 @@ impl<'a> Change<'a> {
     }
 
     pub fn before(mut self, value: &impl Serialize) -> Self {
-        self.before = serde_json::to_value(value).ok();
+        self.before = as_object(value);
         self
     }
 
     pub fn after(mut self, value: &impl Serialize) -> Self {
-        self.after = serde_json::to_value(value).ok();
+        self.after = as_object(value);
         self
+    }
+}
+
+/// A side of a change as the trail keeps it: always an object (the audit
+/// API promises one), anything else under `value`.
+fn as_object(value: &impl Serialize) -> Option<Value> {
+    match serde_json::to_value(value).ok()? {
+        Value::Null => None,
+        v @ Value::Object(_) => Some(v),
+        v => Some(serde_json::json!({ "value": v })),
     }
 }
 
@@ -284,5 +294,18 @@ mod tests {
         assert_eq!(a, Some(json!({"name": "B"})));
         let (b, a) = diff(None, Some(&json!({"name": "A"})));
         assert_eq!((b, a), (None, Some(json!({"name": "A"}))));
+    }
+
+    #[test]
+    fn a_side_is_always_an_object() {
+        let c = Change::new("create", "x", 1, None)
+            .before(&json!([1, 2]))
+            .after(&json!({"a": 1}));
+        assert_eq!(c.before, Some(json!({"value": [1, 2]})));
+        assert_eq!(c.after, Some(json!({"a": 1})));
+        assert_eq!(
+            Change::new("x", "y", 1, None).after(&Value::Null).after,
+            None
+        );
     }
 }

@@ -5,7 +5,7 @@
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use kernel::responses::{ReadErrors, WriteErrors};
+use kernel::responses::{ChangeErrors, ReadErrors};
 use kernel::{Actor, ApiError, Page, PageRequest, Principal, ValidJson, ValidQuery};
 use org::roles::{EMPLOYEE_MANAGE, EMPLOYEE_READ};
 use serde::{Deserialize, Serialize};
@@ -140,7 +140,7 @@ pub fn issue(
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Employee id"), ("If-Match" = String, Header, description = "ETag last read")),
     request_body = NewCertificate,
-    responses((status = 201, description = "Recorded", body = EmployeeCertificate, headers(("Location" = String), ("ETag" = String))), WriteErrors)
+    responses((status = 201, description = "Recorded", body = EmployeeCertificate, headers(("Location" = String), ("ETag" = String))), ChangeErrors)
 )]
 #[post("/personnel/employees/{id}/certificates")]
 async fn add_certificate(
