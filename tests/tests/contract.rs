@@ -122,6 +122,36 @@ fn schema_names_are_unique_across_the_workspace() {
     );
 }
 
+/// An operation id names one operation (OpenAPI requires it unique): client
+/// generators name their methods by it, and links between operations refer
+/// to it. utoipa takes the handler's function name, so two handlers of the
+/// same name in different crates would share one.
+#[test]
+fn operation_ids_are_unique() {
+    let spec: Value = serde_json::from_str(&gateway::openapi_json()).unwrap();
+    let mut seen: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for (path, ops) in spec["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            if let Some(id) = op["operationId"].as_str() {
+                seen.entry(id.to_owned())
+                    .or_default()
+                    .push(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    assert!(seen.len() > 300, "found only {} operation ids", seen.len());
+    let clashes: Vec<String> = seen
+        .iter()
+        .filter(|(_, ops)| ops.len() > 1)
+        .map(|(id, ops)| format!("{id}: {}", ops.join(", ")))
+        .collect();
+    assert!(
+        clashes.is_empty(),
+        "operation ids used twice (rename a handler):\n{}",
+        clashes.join("\n")
+    );
+}
+
 fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();

@@ -37,11 +37,11 @@ use crate::employees::{Employee, EmployeeStatus};
 use crate::facts::PersonnelSources;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(get_template)
-        .service(set_template)
+    cfg.service(get_onboarding_checklist)
+        .service(set_onboarding_checklist)
         .service(get_onboarding)
-        .service(list_items)
-        .service(complete_item);
+        .service(list_onboarding_items)
+        .service(complete_onboarding_item);
 }
 
 /// What an onboarding item is about.
@@ -417,7 +417,7 @@ pub fn complete(
     responses((status = 200, description = "The items of the set in force", body = Vec<OnboardingTemplateItem>), ReadErrors)
 )]
 #[get("/personnel/onboarding-checklist")]
-async fn get_template(
+async fn get_onboarding_checklist(
     db: web::Data<Db>,
     p: Principal,
     q: ValidQuery<TemplateOn>,
@@ -438,7 +438,7 @@ async fn get_template(
     responses((status = 201, description = "Set", body = Vec<OnboardingTemplateItem>), WriteErrors)
 )]
 #[post("/personnel/onboarding-checklist")]
-async fn set_template(
+async fn set_onboarding_checklist(
     db: web::Data<Db>,
     p: Principal,
     body: ValidJson<SetOnboardingTemplate>,
@@ -540,7 +540,7 @@ pub struct ListOnboardingItems {
     responses((status = 200, description = "A page of items", body = Page<OnboardingItem>), ReadErrors)
 )]
 #[get("/personnel/onboarding-items")]
-async fn list_items(
+async fn list_onboarding_items(
     db: web::Data<Db>,
     p: Principal,
     q: ValidQuery<ListOnboardingItems>,
@@ -581,7 +581,7 @@ async fn list_items(
     responses((status = 200, description = "Done; the checklist after it", body = Onboarding), WriteErrors)
 )]
 #[post("/personnel/onboarding-items/{id}/complete")]
-async fn complete_item(
+async fn complete_onboarding_item(
     db: web::Data<Db>,
     sources: web::Data<PersonnelSources>,
     p: Principal,

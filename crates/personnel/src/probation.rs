@@ -48,8 +48,8 @@ use crate::leaving::{LeavingKind, open_leaving};
 pub const CONVERSION_DOC: &str = "probation_conversion";
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(evaluate)
-        .service(list_evaluations)
+    cfg.service(evaluate_probation)
+        .service(list_probation_evaluations)
         .service(request_conversion)
         .service(list_conversions)
         .service(get_conversion);
@@ -502,7 +502,7 @@ pub fn request(
     responses((status = 201, description = "Recorded", body = ProbationEvaluation), WriteErrors)
 )]
 #[post("/personnel/employees/{id}/probation-evaluations")]
-async fn evaluate(
+async fn evaluate_probation(
     db: web::Data<Db>,
     p: Principal,
     id: web::Path<i64>,
@@ -537,7 +537,7 @@ async fn evaluate(
     responses((status = 200, description = "A page of evaluations", body = Page<ProbationEvaluation>), ReadErrors)
 )]
 #[get("/personnel/employees/{id}/probation-evaluations")]
-async fn list_evaluations(
+async fn list_probation_evaluations(
     db: web::Data<Db>,
     p: Principal,
     id: web::Path<i64>,

@@ -28,7 +28,7 @@ use super::{Employee, EmployeeStatus};
 use crate::common::{created, now_db};
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(sign_contract)
+    cfg.service(sign_labour_contract)
         .service(employee_contracts)
         .service(contracts_ending)
         .service(sign_agreement)
@@ -401,7 +401,7 @@ pub fn sign(
     responses((status = 201, description = "Signed", body = LabourContract, headers(("Location" = String), ("ETag" = String))), WriteErrors)
 )]
 #[post("/personnel/employees/{id}/contracts")]
-async fn sign_contract(
+async fn sign_labour_contract(
     db: web::Data<Db>,
     p: Principal,
     id: web::Path<i64>,

@@ -29,10 +29,10 @@ use crate::common::{created, now_db, today};
 pub const PLAN_DOC: &str = "recruitment_plan";
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_plans)
-        .service(create_plan)
-        .service(get_plan)
-        .service(close_plan);
+    cfg.service(list_recruitment_plans)
+        .service(create_recruitment_plan)
+        .service(get_recruitment_plan)
+        .service(close_recruitment_plan);
 }
 
 /// Where a plan stands.
@@ -277,7 +277,7 @@ pub(crate) fn plan_for(
     responses((status = 201, description = "Made: in approval", body = RecruitmentPlan, headers(("Location" = String), ("ETag" = String))), WriteErrors)
 )]
 #[post("/personnel/recruitment-plans")]
-async fn create_plan(
+async fn create_recruitment_plan(
     db: web::Data<Db>,
     registry: web::Data<Registry>,
     p: Principal,
@@ -305,7 +305,7 @@ async fn create_plan(
     responses((status = 200, description = "A page of plans", body = Page<RecruitmentPlan>), ReadErrors)
 )]
 #[get("/personnel/recruitment-plans")]
-async fn list_plans(
+async fn list_recruitment_plans(
     db: web::Data<Db>,
     p: Principal,
     q: ValidQuery<ListRecruitmentPlans>,
@@ -338,7 +338,7 @@ async fn list_plans(
     responses((status = 200, description = "The plan", body = RecruitmentPlan, headers(("ETag" = String))), ReadErrors)
 )]
 #[get("/personnel/recruitment-plans/{id}")]
-async fn get_plan(
+async fn get_recruitment_plan(
     db: web::Data<Db>,
     p: Principal,
     id: web::Path<i64>,
@@ -361,7 +361,7 @@ async fn get_plan(
     responses((status = 200, description = "Closed", body = RecruitmentPlan, headers(("ETag" = String))), ChangeErrors)
 )]
 #[post("/personnel/recruitment-plans/{id}/close")]
-async fn close_plan(
+async fn close_recruitment_plan(
     db: web::Data<Db>,
     p: Principal,
     id: web::Path<i64>,

@@ -33,11 +33,11 @@ use crate::common::{created, now_db};
 pub const PLAN_DOC: &str = "training_plan";
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(add_need)
-        .service(list_needs)
-        .service(create_plan)
-        .service(list_plans)
-        .service(get_plan);
+    cfg.service(add_training_need)
+        .service(list_training_needs)
+        .service(create_training_plan)
+        .service(list_training_plans)
+        .service(get_training_plan);
 }
 
 /// A training need.
@@ -411,7 +411,7 @@ pub fn make(
     responses((status = 201, description = "Recorded", body = TrainingNeed, headers(("Location" = String), ("ETag" = String))), WriteErrors)
 )]
 #[post("/personnel/training-needs")]
-async fn add_need(
+async fn add_training_need(
     db: web::Data<Db>,
     p: Principal,
     body: ValidJson<AddTrainingNeed>,
@@ -435,7 +435,7 @@ async fn add_need(
     responses((status = 200, description = "A page of needs", body = Page<TrainingNeed>), ReadErrors)
 )]
 #[get("/personnel/training-needs")]
-async fn list_needs(
+async fn list_training_needs(
     db: web::Data<Db>,
     p: Principal,
     q: ValidQuery<ListTraining>,
@@ -470,7 +470,7 @@ async fn list_needs(
     responses((status = 201, description = "Made: in approval", body = TrainingPlanFile, headers(("Location" = String), ("ETag" = String))), WriteErrors)
 )]
 #[post("/personnel/training-plans")]
-async fn create_plan(
+async fn create_training_plan(
     db: web::Data<Db>,
     registry: web::Data<Registry>,
     p: Principal,
@@ -498,7 +498,7 @@ async fn create_plan(
     responses((status = 200, description = "A page of plans", body = Page<TrainingPlan>), ReadErrors)
 )]
 #[get("/personnel/training-plans")]
-async fn list_plans(
+async fn list_training_plans(
     db: web::Data<Db>,
     p: Principal,
     q: ValidQuery<ListTraining>,
@@ -531,7 +531,7 @@ async fn list_plans(
     responses((status = 200, description = "The plan", body = TrainingPlanFile, headers(("ETag" = String))), ReadErrors)
 )]
 #[get("/personnel/training-plans/{id}")]
-async fn get_plan(
+async fn get_training_plan(
     db: web::Data<Db>,
     p: Principal,
     id: web::Path<i64>,

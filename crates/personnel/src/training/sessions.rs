@@ -32,11 +32,11 @@ use crate::common::{created, now_db, today};
 use crate::employees::Employee;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(create_session)
-        .service(list_sessions)
-        .service(get_session)
-        .service(record_results)
-        .service(assess)
+    cfg.service(create_training_session)
+        .service(list_training_sessions)
+        .service(get_training_session)
+        .service(record_training_results)
+        .service(assess_training)
         .service(training_history);
 }
 
@@ -469,7 +469,7 @@ pub fn results(
     responses((status = 201, description = "Planned", body = TrainingSessionFile, headers(("Location" = String), ("ETag" = String))), WriteErrors)
 )]
 #[post("/personnel/training-sessions")]
-async fn create_session(
+async fn create_training_session(
     db: web::Data<Db>,
     p: Principal,
     body: ValidJson<CreateTrainingSession>,
@@ -510,7 +510,7 @@ async fn create_session(
     responses((status = 200, description = "A page of sessions", body = Page<TrainingSession>), ReadErrors)
 )]
 #[get("/personnel/training-sessions")]
-async fn list_sessions(
+async fn list_training_sessions(
     db: web::Data<Db>,
     p: Principal,
     q: ValidQuery<ListSessions>,
@@ -543,7 +543,7 @@ async fn list_sessions(
     responses((status = 200, description = "The session", body = TrainingSessionFile, headers(("ETag" = String))), ReadErrors)
 )]
 #[get("/personnel/training-sessions/{id}")]
-async fn get_session(
+async fn get_training_session(
     db: web::Data<Db>,
     p: Principal,
     id: web::Path<i64>,
@@ -570,7 +570,7 @@ async fn get_session(
     responses((status = 200, description = "Recorded", body = TrainingSessionFile, headers(("ETag" = String))), ChangeErrors)
 )]
 #[post("/personnel/training-sessions/{id}/results")]
-async fn record_results(
+async fn record_training_results(
     db: web::Data<Db>,
     p: Principal,
     id: web::Path<i64>,
@@ -603,7 +603,7 @@ async fn record_results(
     responses((status = 200, description = "Recorded; the session after it", body = TrainingSessionFile), WriteErrors)
 )]
 #[post("/personnel/training-sessions/{id}/assessments")]
-async fn assess(
+async fn assess_training(
     db: web::Data<Db>,
     p: Principal,
     id: web::Path<i64>,

@@ -27,10 +27,10 @@ use crate::common::{created, now_db};
 use crate::facts::Sources;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_bands)
-        .service(current_bands)
-        .service(set_bands)
-        .service(get_bands)
+    cfg.service(list_rating_bands)
+        .service(current_rating_bands)
+        .service(set_rating_bands)
+        .service(get_rating_bands)
         .service(list_evaluations)
         .service(create_evaluation)
         .service(get_evaluation)
@@ -336,7 +336,7 @@ pub fn evaluate(
     responses((status = 200, description = "A page of band sets", body = Page<RatingBands>), ReadErrors)
 )]
 #[get("/risk/credit-rating-bands")]
-async fn list_bands(
+async fn list_rating_bands(
     db: web::Data<Db>,
     p: Principal,
     q: ValidQuery<ListPage>,
@@ -363,7 +363,7 @@ async fn list_bands(
     responses((status = 200, description = "The bands in force", body = RatingBands), ReadErrors)
 )]
 #[get("/risk/credit-rating-bands/current")]
-async fn current_bands(db: web::Data<Db>, p: Principal) -> Result<HttpResponse, ApiError> {
+async fn current_rating_bands(db: web::Data<Db>, p: Principal) -> Result<HttpResponse, ApiError> {
     p.require(RISK_READ)?;
     let bands = db.run(current).await?;
     Ok(HttpResponse::Ok().json(bands))
@@ -377,7 +377,7 @@ async fn current_bands(db: web::Data<Db>, p: Principal) -> Result<HttpResponse, 
     responses((status = 200, description = "The band set", body = RatingBands, headers(("ETag" = String))), ReadErrors)
 )]
 #[get("/risk/credit-rating-bands/{id}")]
-async fn get_bands(
+async fn get_rating_bands(
     db: web::Data<Db>,
     p: Principal,
     id: web::Path<i64>,
@@ -405,7 +405,7 @@ async fn get_bands(
     responses((status = 201, description = "In force", body = RatingBands, headers(("Location" = String), ("ETag" = String))), WriteErrors)
 )]
 #[post("/risk/credit-rating-bands")]
-async fn set_bands(
+async fn set_rating_bands(
     db: web::Data<Db>,
     p: Principal,
     body: ValidJson<SetRatingBands>,
