@@ -9,6 +9,7 @@ pub mod demo;
 pub mod facts;
 pub mod fallback;
 pub mod idempotency;
+pub mod logwriter;
 pub mod metrics;
 pub mod middleware;
 pub mod ops;

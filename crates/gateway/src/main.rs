@@ -61,7 +61,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    init_tracing(&config);
+    let log = init_tracing(&config);
     let result = match command {
         Command::Migrate => connect_and_migrate(&config).map(|_| ()),
         Command::Serve { demo } => connect_and_migrate(&config).and_then(|db| {
@@ -78,14 +78,18 @@ fn main() -> ExitCode {
         }
         Command::Openapi | Command::Permissions => Ok(()),
     };
-    match result {
+    let code = match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             tracing::error!("{message}");
+            // The log line first, then the plain message after it.
+            drop(log);
             eprintln!("branchline: {message}");
-            ExitCode::FAILURE
+            return ExitCode::FAILURE;
         }
-    }
+    };
+    drop(log);
+    code
 }
 
 /// Prints a document; a closed pipe (`| head`) is not an error worth a panic.
@@ -101,16 +105,21 @@ fn print_out(text: &str) -> ExitCode {
     }
 }
 
-fn init_tracing(config: &Config) {
+/// Logs to stderr through a thread of its own (`gateway::logwriter`), so no
+/// request waits on the write; the guard writes out what is queued when
+/// `main` ends.
+fn init_tracing(config: &Config) -> gateway::logwriter::Guard {
     let filter = tracing_subscriber::EnvFilter::try_new(&config.log_filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let (writer, guard) = gateway::logwriter::spawn(std::io::stderr(), gateway::logwriter::QUEUE);
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(writer);
     match config.log_format {
         LogFormat::Json => builder.json().flatten_event(true).init(),
         LogFormat::Text => builder.compact().init(),
     }
+    guard
 }
 
 fn connect_and_migrate(config: &Config) -> Result<Db, String> {
