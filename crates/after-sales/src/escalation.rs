@@ -120,11 +120,7 @@ pub fn escalate_due(
         .select(RequestRow::as_select())
         .load(conn)
         .api()?;
-    let system = Actor {
-        user_id: None,
-        acting_for: None,
-        request_id: Some("service-escalation".to_owned()),
-    };
+    let system = Actor::job("service-escalation");
     let mut escalated = Vec::new();
     for row in due {
         let target = target_level(&row, now);
@@ -273,11 +269,7 @@ pub fn escalate_tickets(
         ))
         .load(conn)
         .api()?;
-    let system = Actor {
-        user_id: None,
-        acting_for: None,
-        request_id: Some("service-escalation".to_owned()),
-    };
+    let system = Actor::job("service-escalation");
     let mut cals = crate::calendars::Calendars::new();
     let mut escalated = Vec::new();
     for (ticket, warn, hq_after, current) in candidates {

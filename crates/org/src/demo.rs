@@ -100,11 +100,7 @@ pub fn create_admin(
 }
 
 fn system_actor(source: &str) -> Actor {
-    Actor {
-        user_id: None,
-        acting_for: None,
-        request_id: Some(source.to_owned()),
-    }
+    Actor::job(source)
 }
 
 /// What the demo loader did.

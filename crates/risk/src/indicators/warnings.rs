@@ -121,11 +121,7 @@ pub struct Warning {
 }
 
 fn system() -> Actor {
-    Actor {
-        user_id: None,
-        acting_for: None,
-        request_id: Some("risk-evaluation".to_owned()),
-    }
+    Actor::job("risk-evaluation")
 }
 
 /// Who an alarm goes to, one level above the indicator's owner: an office's

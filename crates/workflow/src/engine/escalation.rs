@@ -76,11 +76,7 @@ pub fn escalate_overdue(
                 .returning(ai::all_columns)
                 .get_result(conn)
                 .api()?;
-            let system = Actor {
-                user_id: None,
-                acting_for: None,
-                request_id: Some("escalation-job".to_owned()),
-            };
+            let system = Actor::job("escalation-job");
             let mut before = instance.clone();
             before.version -= 1;
             record(
