@@ -73,6 +73,16 @@ pub enum LeavingStatus {
     Left,
 }
 
+impl LeavingStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LeavingStatus::Handover => "handover",
+            LeavingStatus::Completed => "completed",
+            LeavingStatus::Left => "left",
+        }
+    }
+}
+
 /// A leaving.
 #[derive(Debug, Clone, Serialize, Queryable, Selectable, ToSchema)]
 #[diesel(table_name = l)]
@@ -463,12 +473,7 @@ async fn list_leavings(
                     q = q.filter(l::office_id.eq(v));
                 }
                 if let Some(v) = f.status {
-                    let name = match v {
-                        LeavingStatus::Handover => "handover",
-                        LeavingStatus::Completed => "completed",
-                        LeavingStatus::Left => "left",
-                    };
-                    q = q.filter(l::status.eq(name));
+                    q = q.filter(l::status.eq(v.as_str()));
                 }
                 q
             })?;
@@ -634,7 +639,11 @@ async fn complete_handover(
                     .first(conn)
                     .api()?;
             }
-            with_assets(conn, &sources, after)
+            // Nothing is held any more: the check above refused otherwise.
+            Ok(LeavingFile {
+                leaving: after,
+                assets_held: held,
+            })
         })
         .await?;
     Ok(HttpResponse::Ok()

@@ -39,7 +39,7 @@ use workflow::policy::{PolicyDef, role};
 use workflow::{ApprovalDocument, DocumentInfo, Registry};
 
 use crate::common::{created, now_db, today};
-use crate::employees::api::employee_for;
+use crate::employees::api::{employee_for, login_of};
 use crate::employees::contracts::{ContractKind, LabourContract, limits_in_force, max_probation};
 use crate::employees::{Employee, EmployeeStatus};
 use crate::leaving::{LeavingKind, open_leaving};
@@ -220,20 +220,6 @@ pub struct ListEvaluations {
     pub cursor: Option<String>,
 }
 
-/// The user of employee `id`, if any.
-fn user_of(conn: &mut AnyConnection, id: Option<i64>) -> Result<Option<i64>, ApiError> {
-    let Some(id) = id else {
-        return Ok(None);
-    };
-    e::table
-        .find(id)
-        .select(e::user_id)
-        .first::<Option<i64>>(conn)
-        .optional()
-        .api()
-        .map(Option::flatten)
-}
-
 /// Records `p`'s evaluation of `employee` (also used by the demo loader):
 /// the mentor as mentor; the manager on the file or `employee:manage` over
 /// the office as supervisor. Someone who is neither and cannot read the file
@@ -244,8 +230,8 @@ pub fn record_evaluation(
     employee: &Employee,
     b: &EvaluateProbation,
 ) -> Result<ProbationEvaluation, ApiError> {
-    let is_mentor = user_of(conn, employee.mentor_employee_id)? == Some(p.user_id);
-    let is_manager = user_of(conn, employee.manager_employee_id)? == Some(p.user_id);
+    let is_mentor = login_of(conn, employee.mentor_employee_id)? == Some(p.user_id);
+    let is_manager = login_of(conn, employee.manager_employee_id)? == Some(p.user_id);
     let manage = p.authorize(EMPLOYEE_MANAGE, employee.office_id).ok();
     if !is_mentor && !is_manager && p.authorize(EMPLOYEE_READ, employee.office_id).is_err() {
         return Err(ApiError::not_found("employee"));

@@ -444,6 +444,42 @@ async fn get_employee(
         .json(file))
 }
 
+/// The file `id` if it is the caller's own or `employee:read` reaches it
+/// (403 without the permission, 404 outside its reach) — the rule for what
+/// hangs on a file: its training history, its rewards and sanctions.
+pub(crate) fn own_or_readable(
+    conn: &mut AnyConnection,
+    p: &Principal,
+    id: i64,
+) -> Result<Employee, ApiError> {
+    let own: Option<Employee> = e::table
+        .filter(e::id.eq(id))
+        .filter(e::user_id.eq(p.user_id))
+        .select(Employee::as_select())
+        .first(conn)
+        .optional()
+        .api()?;
+    match own {
+        Some(employee) => Ok(employee),
+        None => employee_for(conn, p, EMPLOYEE_READ, id).map(|(employee, _)| employee),
+    }
+}
+
+/// The login of employee `id`, if there is one (a mentor's or a manager's,
+/// to know whether the caller is that person).
+pub(crate) fn login_of(conn: &mut AnyConnection, id: Option<i64>) -> Result<Option<i64>, ApiError> {
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    e::table
+        .find(id)
+        .select(e::user_id)
+        .first::<Option<i64>>(conn)
+        .optional()
+        .api()
+        .map(Option::flatten)
+}
+
 /// The file `id` as the caller reaches it under `perm` (403 without it, 404
 /// outside its reach), with the actor acting on it.
 pub(crate) fn employee_for(

@@ -27,7 +27,7 @@ use workflow::policy::{Condition, PolicyDef, role};
 use workflow::{ApprovalDocument, DocumentInfo, Registry};
 
 use super::Employee;
-use super::api::employee_for;
+use super::api::{employee_for, own_or_readable};
 use crate::common::{created, now_db, today};
 
 /// The approval engine's name for rewards and sanctions.
@@ -348,18 +348,9 @@ async fn employee_rewards(
     let req = PageRequest::<i64>::parse(f.limit, f.cursor.as_deref())?;
     let page = db
         .run(move |conn| {
-            let own: Option<i64> = e::table
-                .filter(e::id.eq(id))
-                .filter(e::user_id.eq(p.user_id))
-                .select(e::id)
-                .first(conn)
-                .optional()
-                .api()?;
-            if own.is_none() {
-                employee_for(conn, &p, EMPLOYEE_READ, id)?;
-            }
+            let employee = own_or_readable(conn, &p, id)?;
             let query = rs::table
-                .filter(rs::employee_id.eq(id))
+                .filter(rs::employee_id.eq(employee.id))
                 .select(RewardSanction::as_select())
                 .into_boxed::<store::MultiBackend>();
             let rows = store::list_scoped!(@page conn, query, rs::id, RewardSanction, req, asc)?;

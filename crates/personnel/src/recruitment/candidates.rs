@@ -391,11 +391,7 @@ async fn list_candidates(
                     q = q.filter(c::office_id.eq(v));
                 }
                 if let Some(v) = f.stage {
-                    let name = serde_json::to_value(v)
-                        .ok()
-                        .and_then(|s| s.as_str().map(str::to_owned))
-                        .unwrap_or_default();
-                    q = q.filter(c::stage.eq(name));
+                    q = q.filter(c::stage.eq(v.as_str()));
                 }
                 q
             })?;

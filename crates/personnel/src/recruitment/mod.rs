@@ -106,6 +106,20 @@ pub enum CandidateStage {
     Rejected,
 }
 
+impl CandidateStage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CandidateStage::ResumeScreening => "resume_screening",
+            CandidateStage::Interview => "interview",
+            CandidateStage::WrittenTest => "written_test",
+            CandidateStage::BackgroundCheck => "background_check",
+            CandidateStage::Offer => "offer",
+            CandidateStage::Hired => "hired",
+            CandidateStage::Rejected => "rejected",
+        }
+    }
+}
+
 /// The plan's required stages in order, from what it stored (unknown names
 /// are dropped).
 pub fn required(stored: &serde_json::Value) -> Vec<AssessmentStage> {

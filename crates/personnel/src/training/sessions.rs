@@ -627,17 +627,7 @@ async fn assess_training(
                     "attendee of the session",
                 ));
             };
-            let managers: Option<i64> = match manager {
-                Some(m) => e::table
-                    .find(m)
-                    .select(e::user_id)
-                    .first::<Option<i64>>(conn)
-                    .optional()
-                    .api()?
-                    .flatten(),
-                None => None,
-            };
-            let authority = if managers == Some(p.user_id) {
+            let authority = if crate::employees::api::login_of(conn, manager)? == Some(p.user_id) {
                 kernel::Authority::default()
             } else {
                 p.authorize(EMPLOYEE_MANAGE, Some(session.office_id))
@@ -720,17 +710,8 @@ async fn training_history(
     let id = id.into_inner();
     let rows = db
         .run(move |conn| {
-            let own: Option<i64> = e::table
-                .filter(e::id.eq(id))
-                .filter(e::user_id.eq(p.user_id))
-                .select(e::id)
-                .first(conn)
-                .optional()
-                .api()?;
-            if own.is_none() {
-                crate::employees::api::employee_for(conn, &p, EMPLOYEE_READ, id)?;
-            }
-            history(conn, id)
+            let employee = crate::employees::api::own_or_readable(conn, &p, id)?;
+            history(conn, employee.id)
         })
         .await?;
     Ok(HttpResponse::Ok().json(rows))
